@@ -1,0 +1,136 @@
+"""Every path and setting of kansrijk, read in one place.
+
+Each setting is a ``KANSRIJK_<NAME>`` environment variable (the Makefile passes
+its make variables of the same name through). Defaults live under DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingError(Exception):
+    """A setting the user must fix; the message is one sentence saying what to do."""
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(f"KANSRIJK_{name}")
+    return value if value not in (None, "") else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    landing: Path
+    warehouse: Path
+    serving: Path
+    quarantine: Path
+    demo: bool  # LANDING was not set: the demo landing set is generated there
+    csv_delimiter: dict[str, str]
+    csv_decimal: dict[str, str]
+    csv_encoding: dict[str, str]
+    memory_limit: str | None
+    threads: int | None
+    temp_directory: Path
+
+    @property
+    def gx_docs_dir(self) -> Path:
+        return self.data_dir / "gx_docs"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.data_dir / "report"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.data_dir / "docs"
+
+    @property
+    def bench_dir(self) -> Path:
+        return self.data_dir / "bench"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables that profiles.yml reads."""
+        env = {
+            "KANSRIJK_WAREHOUSE": str(self.warehouse),
+            "KANSRIJK_TEMP_DIRECTORY": str(self.temp_directory),
+        }
+        if self.memory_limit:
+            env["KANSRIJK_MEMORY_LIMIT"] = self.memory_limit
+        if self.threads:
+            env["KANSRIJK_THREADS"] = str(self.threads)
+        return env
+
+
+def _dialect(kind: str, default_erp: str, default_crm: str) -> dict[str, str]:
+    return {
+        "erp": _env(f"ERP_CSV_{kind}") or default_erp,
+        "crm": _env(f"CRM_CSV_{kind}") or default_crm,
+    }
+
+
+def load() -> Settings:
+    """Read the settings from the environment (no checks; see :func:`check`)."""
+    data_dir = Path(_env("DATA_DIR") or REPO_ROOT / "data").expanduser().resolve()
+    landing_env = _env("LANDING")
+    landing = Path(landing_env).expanduser().resolve() if landing_env else data_dir / "demo" / "landing"
+
+    def path(name: str, default: Path) -> Path:
+        v = _env(name)
+        return Path(v).expanduser().resolve() if v else default
+
+    threads = _env("THREADS")
+    return Settings(
+        data_dir=data_dir,
+        landing=landing,
+        warehouse=path("WAREHOUSE", data_dir / "warehouse.duckdb"),
+        serving=path("SERVING", data_dir / "serving.duckdb"),
+        quarantine=path("QUARANTINE", data_dir / "quarantine"),
+        demo=landing_env is None,
+        # CSV dialect per source system. Dutch ERP exports: ';' and decimal commas.
+        csv_delimiter=_dialect("DELIMITER", ";", ","),
+        csv_decimal=_dialect("DECIMAL", ",", "."),
+        csv_encoding=_dialect("ENCODING", "utf-8", "utf-8"),
+        memory_limit=_env("MEMORY_LIMIT"),
+        threads=int(threads) if threads else None,
+        temp_directory=path("TEMP_DIRECTORY", data_dir / "tmp"),
+    )
+
+
+def _writable_dir(setting: str, p: Path) -> None:
+    if p.exists() and not p.is_dir():
+        raise SettingError(f"{setting}={p} is a file, not a folder: point {setting} at a folder.")
+    probe = p
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise SettingError(f"{setting}={p} is not writable: choose a folder you can write to.")
+
+
+def _writable_file(setting: str, p: Path) -> None:
+    if p.exists() and p.is_dir():
+        raise SettingError(f"{setting}={p} is a folder, not a file: point {setting} at a .duckdb file.")
+    _writable_dir(setting, p.parent)
+
+
+def check(s: Settings, *, need_landing: bool = True) -> Settings:
+    """Fail with one sentence naming the setting before anything is written."""
+    _writable_dir("KANSRIJK_DATA_DIR", s.data_dir)
+    if need_landing and not s.demo:
+        if not s.landing.exists():
+            raise SettingError(f"LANDING={s.landing} does not exist: point LANDING at a landing folder of delivery folders.")
+        if not s.landing.is_dir():
+            raise SettingError(f"LANDING={s.landing} is a file: point LANDING at a folder of delivery folders.")
+    _writable_file("WAREHOUSE", s.warehouse)
+    _writable_file("SERVING", s.serving)
+    _writable_dir("QUARANTINE", s.quarantine)
+    for source, enc in s.csv_encoding.items():
+        try:
+            "x".encode(enc)
+        except LookupError:
+            raise SettingError(f"KANSRIJK_{source.upper()}_CSV_ENCODING={enc} is not an encoding Python knows: use utf-8 or cp1252.") from None
+    return s

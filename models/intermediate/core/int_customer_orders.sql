@@ -1,0 +1,20 @@
+{#- One row per customer_key that has at least one invoice: first and last order dates and
+    order counts (an order moment = a distinct invoice date of a non-credit invoice). -#}
+with invoices as (
+
+    select
+        'erp:' || customer_id as customer_key,
+        invoice_date,
+        coalesce(is_credit_note, false) as is_credit_note
+    from {{ ref('stg_erp__sales_invoices') }}
+
+)
+
+select
+    customer_key,
+    min(case when not is_credit_note then invoice_date end) as first_invoice_date,
+    max(case when not is_credit_note then invoice_date end) as last_invoice_date,
+    count(case when not is_credit_note then 1 end) as invoices,
+    count(distinct case when not is_credit_note then invoice_date end) as order_days
+from invoices
+group by customer_key
