@@ -7,6 +7,7 @@ its make variables of the same name through). Defaults live under DATA_DIR.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +108,12 @@ def _writable_dir(setting: str, p: Path) -> None:
     probe = p
     while not probe.exists():
         probe = probe.parent
-    if not os.access(probe, os.W_OK):
-        raise SettingError(f"{setting}={p} is not writable: choose a folder you can write to.")
+    if not probe.is_dir():
+        raise SettingError(f"{setting}={p} lies inside the file {probe}: point {setting} at a folder.")
+    try:  # os.access says yes to root everywhere; a real probe tells the truth
+        tempfile.TemporaryFile(dir=probe).close()
+    except OSError:
+        raise SettingError(f"{setting}={p} is not writable: choose a folder you can write to.") from None
 
 
 def _writable_file(setting: str, p: Path) -> None:

@@ -1,0 +1,186 @@
+"""The headless refresh: ingest → validate → dbt build (models + tests) → audit → publish.
+
+`python -m kansrijk.refresh` runs it on the configured landing folder (`make run`).
+Each step stops the refresh with one sentence naming what failed; the serving copy is
+then left exactly as it was. One refresh at a time per data directory (a file lock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from kansrijk import settings as settings_mod
+from kansrijk.publish import PublishError, publish
+from kansrijk.settings import REPO_ROOT, Settings, SettingError
+
+
+class RefreshError(Exception):
+    """A step of the refresh failed; the message is one sentence saying which and where."""
+
+
+@dataclass
+class RefreshResult:
+    seconds: dict[str, float] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    dbt_invocation_id: str | None = None
+
+
+@contextmanager
+def refresh_lock(s: Settings):
+    """Hold the data directory's refresh lock; a second refresh is refused, never run beside."""
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    path = s.data_dir / ".refresh.lock"
+    with open(path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RefreshError(
+                f"Another refresh holds {path}: this one was skipped; wait for it to finish."
+            ) from None
+        yield
+
+
+def dbt_command(s: Settings, *args: str) -> list[str]:
+    exe = Path(sys.executable).parent / "dbt"
+    return [
+        str(exe), *args,
+        "--project-dir", str(REPO_ROOT),
+        "--profiles-dir", str(REPO_ROOT),
+        "--target-path", str(s.data_dir / "target"),
+        "--log-path", str(s.data_dir / "logs"),
+    ]
+
+
+def dbt_env(s: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(s.dbt_env())
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return env
+
+
+def run_dbt(s: Settings, *args: str, quiet: bool = False) -> str | None:
+    """Run a dbt command against the warehouse; return its invocation id or raise RefreshError."""
+    s.temp_directory.mkdir(parents=True, exist_ok=True)
+    cmd = dbt_command(s, *args)
+    out = subprocess.run(cmd, env=dbt_env(s), cwd=REPO_ROOT, capture_output=quiet, text=True)
+    results = s.data_dir / "target" / "run_results.json"
+    invocation_id = None
+    failed: list[str] = []
+    if results.exists():
+        data = json.loads(results.read_text())
+        invocation_id = data.get("metadata", {}).get("invocation_id")
+        for r in data.get("results", []):
+            if r.get("status") in ("error", "fail", "runtime error"):
+                msg = (r.get("message") or "").strip().splitlines()
+                failed.append(f"{r['unique_id']} ({msg[0] if msg else r['status']})")
+    if out.returncode != 0:
+        if quiet:
+            sys.stderr.write((out.stdout or "")[-4000:])
+        where = failed[0] if failed else "see the dbt log above"
+        more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
+        raise RefreshError(f"dbt {args[0]} failed at {where}{more}; the serving copy was left as it was.")
+    return invocation_id
+
+
+def gaps(s: Settings) -> list[str]:
+    """What the method could not compute on this data, said in the run output (small inputs)."""
+    checks = [
+        ("select count(*) from marts.clv_model_fit where not converged",
+         "CLV: {n} model parameter(s) could not be fitted (too little data); CLV predictions are null."),
+        ("select count(*) from marts.mart_cost_reconciliation where unallocated_amount <> 0",
+         "Cost allocation: {n} month × cost-center pool(s) stay (partly) unallocated; see marts.mart_cost_reconciliation.unallocated_reason."),
+        ("select count(*) from marts.mart_segment_scorecard where market_companies is null",
+         "Segments: {n} segment(s) have no market figures in seed market_universe; their market penetration is null."),
+    ]
+    out = []
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        for sql, msg in checks:
+            try:
+                n = con.sql(sql).fetchall()[0][0]
+            except duckdb.Error:
+                continue  # the mart is not part of this build
+            if n:
+                out.append(msg.format(n=n))
+    return out
+
+
+def ensure_demo(s: Settings) -> None:
+    """Generate the demo landing set once (deterministic, so a second run would write the same)."""
+    if (s.landing / ".demo-complete").exists():
+        return
+    from kansrijk import demo
+
+    s.landing.mkdir(parents=True, exist_ok=True)
+    demo.generate(s.landing)
+    (s.landing / ".demo-complete").write_text("generated by python -m kansrijk.demo\n")
+
+
+def refresh(s: Settings, *, dbt_vars: dict | None = None, full_refresh: bool = False,
+            log=print, quiet: bool = False) -> RefreshResult:
+    from kansrijk.ingest import ingest_landing
+
+    res = RefreshResult()
+    with refresh_lock(s):
+        if s.demo:
+            t = time.perf_counter()
+            ensure_demo(s)
+            res.seconds["demo"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ingested = ingest_landing(s)
+        res.seconds["ingest"] = time.perf_counter() - t
+        log(ingested.summary())
+        if ingested.quarantined:
+            raise RefreshError(
+                f"{len(ingested.quarantined)} file(s) quarantined, first: {ingested.quarantined[0].message} "
+                f"Moved to {s.quarantine}; the serving copy was left as it was."
+            )
+        t = time.perf_counter()
+        args = ["build"]
+        if dbt_vars:
+            args += ["--vars", json.dumps(dbt_vars)]
+        if full_refresh:
+            args.append("--full-refresh")
+        res.dbt_invocation_id = run_dbt(s, *args, quiet=quiet)
+        res.seconds["dbt_build"] = time.perf_counter() - t
+        t = time.perf_counter()
+        try:
+            res.row_counts = publish(s, dbt_invocation_id=res.dbt_invocation_id)
+        except PublishError as e:
+            raise RefreshError(str(e)) from None
+        res.seconds["publish"] = time.perf_counter() - t
+        res.warnings = gaps(s)
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--vars", help="dbt vars as JSON, e.g. '{\"as_of_date\": \"2026-10-31\"}'")
+    p.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    a = p.parse_args(argv)
+    try:
+        s = settings_mod.check(settings_mod.load())
+        res = refresh(s, dbt_vars=json.loads(a.vars) if a.vars else None, full_refresh=a.full_refresh)
+    except (SettingError, RefreshError) as e:
+        print(f"kansrijk: {e}", file=sys.stderr)
+        return 1
+    for w in res.warnings:
+        print(f"kansrijk: warning: {w}")
+    phases = ", ".join(f"{k} {v:.1f}s" for k, v in res.seconds.items())
+    print(f"kansrijk: published {len(res.row_counts)} marts to {s.serving} ({phases}).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Helpers for tests: write a hand-made landing set, run the real refresh on it.
+
+No mocks: `build_warehouse` runs the same ingest, dbt build and publish as `make run`,
+into a data directory of the test's own.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from kansrijk import settings as settings_mod
+from kansrijk.contract import TABLES
+
+# The default CSV dialects of settings.py: ERP ';' with decimal commas, CRM ',' with points.
+DIALECT = {"erp": (";", ","), "crm": (",", ".")}
+
+
+def _fmt(value, decimal_sep: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (float, Decimal)):
+        return str(value).replace(".", decimal_sep)
+    return str(value)
+
+
+def write_landing(root: Path, delivery: str, tables: dict[str, list[dict]]) -> Path:
+    """Write `<root>/<delivery>/<table>.csv` for each table, columns in contract order.
+
+    Rows are dicts keyed by contract column; missing keys are written empty (null).
+    Values: str, int, float/Decimal (written with the source's decimal separator),
+    bool, date/datetime (ISO), None.
+    """
+    folder = Path(root) / delivery
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        table = TABLES[name]
+        delim, dec = DIALECT[table.source]
+        unknown = {k for r in rows for k in r} - set(table.column_names)
+        if unknown:
+            raise KeyError(f"{name}: no such contract column(s) {sorted(unknown)}")
+        with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, delimiter=delim)
+            w.writerow(table.column_names)
+            for r in rows:
+                w.writerow([_fmt(r.get(c), dec) for c in table.column_names])
+    return folder
+
+
+@contextmanager
+def kansrijk_env(data_dir: Path, landing: Path | None = None, **extra: str):
+    """Point every KANSRIJK_* setting at data_dir (and landing) for the duration."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("KANSRIJK_")}
+    for k in saved:
+        del os.environ[k]
+    os.environ["KANSRIJK_DATA_DIR"] = str(data_dir)
+    if landing is not None:
+        os.environ["KANSRIJK_LANDING"] = str(landing)
+    for k, v in extra.items():
+        os.environ[f"KANSRIJK_{k.upper()}"] = v
+    try:
+        yield settings_mod.load()
+    finally:
+        for k in [k for k in os.environ if k.startswith("KANSRIJK_")]:
+            del os.environ[k]
+        os.environ.update(saved)
+
+
+def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
+                    publish: bool = True, **settings: str) -> settings_mod.Settings:
+    """Run the real refresh on `landing` into `tmp_path/data`; return the settings used.
+
+    With publish=True (default) this is exactly `make run LANDING=...`: ingest, dbt build
+    with every test, audit and publish to the serving copy. publish=False stops after dbt.
+    Open `s.warehouse` or `s.serving` with duckdb.connect(..., read_only=True).
+    """
+    from kansrijk import refresh as refresh_mod
+
+    with kansrijk_env(Path(tmp_path) / "data", landing, **settings) as s:
+        settings_mod.check(s)
+        if publish:
+            refresh_mod.refresh(s, dbt_vars=vars, log=lambda *_: None, quiet=True)
+        else:
+            from kansrijk.ingest import ingest_landing
+            import json
+
+            ingest_landing(s)
+            args = ["build"] + (["--vars", json.dumps(vars)] if vars else [])
+            refresh_mod.run_dbt(s, *args, quiet=True)
+        return s
