@@ -1,0 +1,100 @@
+"""The serving contract (../shared/serving-contract.md) checked on the built serving copy.
+
+The tables, grains and columns are parsed from the contract file as written, so a change
+on either side fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kansrijk.settings import REPO_ROOT
+
+CONTRACT = REPO_ROOT.parent / "shared" / "serving-contract.md"
+
+
+def _names(cell: str) -> list[str]:
+    cell = re.sub(r"\([^()]*\)", "", cell)  # values and remarks in parentheses
+    cell = re.sub(r"\b(is|or)\s+`[^`]+`", "", cell)  # "`model` is `bg_nbd` ... or `gamma_gamma`"
+    return re.findall(r"`([a-z_]+)`", cell)
+
+
+def parse_contract(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """{table: (grain columns, other columns)} from the contract's serving-copy table."""
+    tables = {}
+    for line in text.splitlines():
+        m = re.match(r"^\| `([a-z_]+)` \| (.+?) \| (.+?) \|$", line)
+        if m:
+            tables[m.group(1)] = (_names(m.group(2)), _names(m.group(3)))
+    m = re.search(r"`marts\.publish_log` \(one row per publish: ([^)]*)\)", text)
+    tables["publish_log"] = ([], re.findall(r"`([a-z_]+)`", m.group(1)))
+    return tables
+
+
+def test_parser_reads_the_contract_as_written():
+    tables = parse_contract(CONTRACT.read_text())
+    assert len(tables) >= 17
+    assert tables["mart_customer_profitability"][0] == ["customer_key", "month"]
+    assert tables["mart_sales_funnel"][0] == ["segment_key", "period"]
+    assert "lifecycle_status" in tables["dim_customer"][1] and "prospect" not in tables["dim_customer"][1]
+    assert tables["clv_model_fit"] == (["model", "parameter"],
+                                      ["value", "log_likelihood", "converged", "customers_used"])
+    assert tables["publish_log"][1] == ["published_at", "deliveries", "dbt_invocation_id", "row_counts"]
+
+
+@pytest.fixture(scope="module")
+def serving(demo_build):
+    con = duckdb.connect(str(demo_build.serving), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("table", sorted(parse_contract(CONTRACT.read_text())))
+def test_serving_copy_has_contract_table(serving, table):
+    grain, columns = parse_contract(CONTRACT.read_text())[table]
+    have = {r[0] for r in serving.sql(
+        f"select column_name from information_schema.columns where table_schema = 'marts' and table_name = '{table}'"
+    ).fetchall()}
+    assert have, f"marts.{table} is missing from the serving copy"
+    missing = [c for c in grain + columns if c not in have]
+    assert not missing, f"marts.{table} lacks contract columns {missing}"
+    if grain:
+        keys = ", ".join(grain)
+        dupes = serving.sql(
+            f"select count(*) from (select {keys} from marts.{table} group by {keys} having count(*) > 1)"
+        ).fetchall()[0][0]
+        nulls = serving.sql(
+            f"select count(*) from marts.{table} where " + " or ".join(f"{k} is null" for k in grain)
+        ).fetchall()[0][0]
+        assert dupes == 0 and nulls == 0, f"marts.{table}: grain {grain} is not a key"
+        n = serving.sql(f"select count(*) from marts.{table}").fetchall()[0][0]
+        assert n > 0, f"marts.{table} is empty on the demo data"
+
+
+def test_serving_copy_units(serving):
+    """Months are DATE of their first day; money has cents; percentages 0-100."""
+    types = dict(serving.sql(
+        "select table_name || '.' || column_name, data_type from information_schema.columns where table_schema = 'marts'"
+    ).fetchall())
+    assert types["mart_customer_profitability.month"] == "DATE"
+    assert types["mart_cost_reconciliation.month"] == "DATE"
+    assert types["mart_customer_profitability.revenue"].startswith("DECIMAL(18,2)")
+    bad = serving.sql("select count(*) from marts.mart_customer_profitability where day(month) <> 1").fetchall()[0][0]
+    assert bad == 0
+    for table, col in [("mart_segment_scorecard", "market_penetration_pct"),
+                       ("mart_cohort_retention", "retention_pct"),
+                       ("mart_customer_whitespace", "penetration_pct")]:
+        lo, hi = serving.sql(f"select min({col}), max({col}) from marts.{table}").fetchall()[0]
+        assert lo is None or (0 <= lo and hi <= 100.0001), f"{table}.{col} outside 0-100"
+
+
+def test_publish_log_records_the_build(serving):
+    rows = serving.sql("select deliveries, dbt_invocation_id, row_counts from marts.publish_log").fetchall()
+    assert len(rows) == 1
+    deliveries, inv, counts = rows[0]
+    assert deliveries and inv
+    assert '"dim_customer"' in counts
