@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -66,6 +68,40 @@ AUDITS = (
 )
 
 
+# Columns that name or locate a company or a person; pseudonymised on request (KANSRIJK_PSEUDONYMISE).
+PERSONAL_COLUMNS = frozenset({
+    "company_name", "account_name", "customer_name", "coc_number", "postcode",
+    "account_manager", "crm_owner", "owner", "sales_rep",
+})
+
+
+def pseudonym_salt(settings: Settings) -> str:
+    """The secret salt: KANSRIJK_PSEUDONYM_SALT, else one generated once and kept in the data dir."""
+    env = os.environ.get("KANSRIJK_PSEUDONYM_SALT")
+    if env:
+        return env
+    path = settings.data_dir / ".pseudonym_salt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _select_list(con: duckdb.DuckDBPyConnection, table: str, salt: str | None) -> str:
+    cols = [r[0] for r in con.sql(
+        "select column_name from duckdb_columns() where database_name = 'wh' and schema_name = 'marts'"
+        f" and table_name = '{table}' order by column_index").fetchall()]
+    if salt is None:
+        return ", ".join(f'"{c}"' for c in cols)
+    # Same input, same pseudonym, so joins and counts still work; the salt keeps it one-way.
+    return ", ".join(
+        f"""case when "{c}" is null then null else '{c[:4]}-' || substr(md5('{salt}' || "{c}"), 1, 10) end"""
+        if c in PERSONAL_COLUMNS else f'"{c}"'
+        for c in cols
+    )
+
+
 def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> list[str]:
     where = "schema_name = 'marts'" + (f" and database_name = '{catalog}'" if catalog else "")
     return [r[0] for r in con.sql(f"select table_name from duckdb_tables() where {where} order by 1").fetchall()]
@@ -109,6 +145,7 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
             raise PublishError(failures[0] + " The serving copy was left as it was.")
         deliveries = _deliveries(wh)
 
+    salt = pseudonym_salt(settings) if settings.pseudonymise else None
     try:
         con = duckdb.connect(str(tmp))
         con.execute(f"attach '{settings.warehouse}' as wh (read_only)")
@@ -122,7 +159,8 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
                 continue
             # The warehouse DDL keeps the contract's types and primary key.
             con.execute(create_sql)
-            con.execute(f"insert into marts.{table} select * from wh.marts.{table}")
+            cols = _select_list(con, table, salt)
+            con.execute(f"insert into marts.{table} select {cols} from wh.marts.{table}")
             counts[table] = con.sql(f"select count(*) from marts.{table}").fetchall()[0][0]
         con.execute(
             "create table marts.publish_log (published_at timestamp with time zone, deliveries varchar,"
@@ -144,4 +182,23 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    if settings.publish_parquet:
+        publish_parquet(settings, list(counts) + ["publish_log"])
     return counts
+
+
+def publish_parquet(settings: Settings, tables: list[str]) -> Path:
+    """One Parquet file per mart from the serving copy, swapped in as a whole folder."""
+    target = settings.parquet_dir
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        for t in tables:
+            con.execute(f"copy marts.{t} to '{staging / (t + '.parquet')}' (format parquet)")
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target

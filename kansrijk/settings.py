@@ -37,10 +37,19 @@ class Settings:
     memory_limit: str | None
     threads: int | None
     temp_directory: Path
+    pseudonymise: bool  # publish names and contact fields pseudonymised (analyst-facing copy)
+    publish_parquet: bool  # also publish one Parquet file per mart next to the serving file
+    # Dagster: when the scheduled refresh runs (cron, in this IANA time zone)
+    schedule_cron: str = "0 6 * * *"
+    schedule_timezone: str = "Europe/Amsterdam"
 
     @property
     def gx_docs_dir(self) -> Path:
         return self.data_dir / "gx_docs"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.serving.with_name(self.serving.stem + "_parquet")
 
     @property
     def report_dir(self) -> Path:
@@ -65,6 +74,10 @@ class Settings:
         if self.threads:
             env["KANSRIJK_THREADS"] = str(self.threads)
         return env
+
+
+def _flag(name: str) -> bool:
+    return (_env(name) or "false").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _dialect(kind: str, default_erp: str, default_crm: str) -> dict[str, str]:
@@ -99,6 +112,10 @@ def load() -> Settings:
         memory_limit=_env("MEMORY_LIMIT"),
         threads=int(threads) if threads else None,
         temp_directory=path("TEMP_DIRECTORY", data_dir / "tmp"),
+        pseudonymise=_flag("PSEUDONYMISE"),
+        publish_parquet=_flag("PUBLISH_PARQUET"),
+        schedule_cron=_env("SCHEDULE_CRON") or "0 6 * * *",
+        schedule_timezone=_env("SCHEDULE_TIMEZONE") or "Europe/Amsterdam",
     )
 
 
