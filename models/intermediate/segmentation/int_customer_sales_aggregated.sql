@@ -1,0 +1,69 @@
+{#- One row per customer_key with invoice lines or invoices up to the as-of date: revenue, cost of
+    goods and order moments to date, in the recent window (var segment_window_days), in the window
+    before it (for growth) and in the RFM window (var rfm_window_days, 0 = to date).
+    Invoice lines are read once and grouped straight to the customer (no line-level joins). -#}
+with as_of as (
+
+    select
+        as_of_date,
+        cast({{ dateadd('day', -1 * var('segment_window_days'), 'as_of_date') }} as date) as window_start,
+        cast({{ dateadd('day', -2 * var('segment_window_days'), 'as_of_date') }} as date) as prior_window_start,
+        {% if var('rfm_window_days') | int > 0 -%}
+        cast({{ dateadd('day', -1 * var('rfm_window_days'), 'as_of_date') }} as date)
+        {%- else -%}
+        cast(null as date)
+        {%- endif %} as rfm_window_start
+    from {{ ref('int_as_of_date') }}
+
+),
+
+-- windows are half-open: (start, as_of_date], so a 365-day window holds exactly 365 days
+lines as (
+
+    select
+        l.customer_key,
+        sum(l.revenue) as revenue_to_date,
+        sum(l.cost_of_goods) as cost_of_goods_to_date,
+        sum(case when l.invoice_date > a.window_start then l.revenue else 0 end) as revenue_window,
+        sum(case when l.invoice_date > a.window_start then l.cost_of_goods else 0 end) as cost_of_goods_window,
+        sum(case when l.invoice_date > a.prior_window_start and l.invoice_date <= a.window_start
+                 then l.revenue else 0 end) as revenue_prior_window,
+        sum(case when a.rfm_window_start is null or l.invoice_date > a.rfm_window_start
+                 then l.revenue else 0 end) as revenue_rfm_window
+    from {{ ref('int_sales_lines') }} as l
+    cross join as_of as a
+    where l.invoice_date <= a.as_of_date
+    group by l.customer_key
+
+),
+
+-- an order moment is a distinct day with a (non-credit) invoice, as in int_customer_orders
+invoices as (
+
+    select
+        'erp:' || i.customer_id as customer_key,
+        count(distinct i.invoice_date) as order_moments_to_date,
+        count(distinct case when i.invoice_date > a.window_start then i.invoice_date end) as order_moments_window,
+        count(distinct case when a.rfm_window_start is null or i.invoice_date > a.rfm_window_start
+                            then i.invoice_date end) as order_moments_rfm_window
+    from {{ ref('stg_erp__sales_invoices') }} as i
+    cross join as_of as a
+    where not coalesce(i.is_credit_note, false)
+      and i.invoice_date <= a.as_of_date
+    group by 'erp:' || i.customer_id
+
+)
+
+select
+    coalesce(l.customer_key, i.customer_key) as customer_key,
+    coalesce(l.revenue_to_date, 0) as revenue_to_date,
+    coalesce(l.cost_of_goods_to_date, 0) as cost_of_goods_to_date,
+    coalesce(l.revenue_window, 0) as revenue_window,
+    coalesce(l.cost_of_goods_window, 0) as cost_of_goods_window,
+    coalesce(l.revenue_prior_window, 0) as revenue_prior_window,
+    coalesce(l.revenue_rfm_window, 0) as revenue_rfm_window,
+    coalesce(i.order_moments_to_date, 0) as order_moments_to_date,
+    coalesce(i.order_moments_window, 0) as order_moments_window,
+    coalesce(i.order_moments_rfm_window, 0) as order_moments_rfm_window
+from lines as l
+full outer join invoices as i on l.customer_key = i.customer_key

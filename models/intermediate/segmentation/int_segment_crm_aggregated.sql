@@ -1,0 +1,98 @@
+{#- One row per segment_key with CRM facts in the recent window (var segment_window_days up to the
+    as-of date): sales activity minutes, opportunities created, won and lost (by close date), lost
+    to a competitor, and the competitor that won most deals. A landing set without CRM tables gives
+    no rows (the scorecard then shows nulls). -#}
+with as_of as (
+
+    select
+        as_of_date,
+        cast({{ dateadd('day', -1 * var('segment_window_days'), 'as_of_date') }} as date) as window_start
+    from {{ ref('int_as_of_date') }}
+
+),
+
+accounts as (
+
+    select i.source_id as account_id, c.segment_key
+    from {{ ref('int_customer_identity') }} as i
+    inner join {{ ref('dim_customer') }} as c on i.customer_key = c.customer_key
+    where i.source_system = 'crm'
+
+),
+
+activities as (
+
+    select
+        ac.segment_key,
+        sum(coalesce(a.duration_minutes, 0)) as activity_minutes,
+        count(*) as activities
+    from {{ ref('stg_crm__activities') }} as a
+    inner join accounts as ac on a.account_id = ac.account_id
+    cross join as_of as d
+    where a.activity_date > d.window_start and a.activity_date <= d.as_of_date
+    group by ac.segment_key
+
+),
+
+opportunities as (
+
+    select
+        ac.segment_key,
+        o.stage,
+        o.lost_reason,
+        nullif(trim(o.competitor), '') as competitor,
+        o.created_date > d.window_start and o.created_date <= d.as_of_date as is_created_in_window,
+        o.close_date > d.window_start and o.close_date <= d.as_of_date as is_closed_in_window
+    from {{ ref('stg_crm__opportunities') }} as o
+    inner join accounts as ac on o.account_id = ac.account_id
+    cross join as_of as d
+
+),
+
+opportunity_counts as (
+
+    select
+        segment_key,
+        count(case when is_created_in_window then 1 end) as opportunities,
+        count(case when is_closed_in_window and stage = 'won' then 1 end) as won,
+        count(case when is_closed_in_window and stage = 'lost' then 1 end) as lost,
+        count(case when is_closed_in_window and stage = 'lost'
+                    and (lost_reason = 'competitor' or competitor is not null) then 1 end) as lost_to_competitor
+    from opportunities
+    group by segment_key
+
+),
+
+competitor_wins as (
+
+    select
+        segment_key,
+        competitor,
+        row_number() over (partition by segment_key order by count(*) desc, competitor) as competitor_order
+    from opportunities
+    where is_closed_in_window and stage = 'lost' and competitor is not null
+    group by segment_key, competitor
+
+),
+
+segments as (
+
+    select segment_key from activities
+    union
+    select segment_key from opportunity_counts
+
+)
+
+select
+    s.segment_key,
+    coalesce(a.activities, 0) as activities,
+    coalesce(a.activity_minutes, 0) as activity_minutes,
+    coalesce(o.opportunities, 0) as opportunities,
+    coalesce(o.won, 0) as won,
+    coalesce(o.lost, 0) as lost,
+    coalesce(o.lost_to_competitor, 0) as lost_to_competitor,
+    c.competitor as top_competitor
+from segments as s
+left join activities as a on s.segment_key = a.segment_key
+left join opportunity_counts as o on s.segment_key = o.segment_key
+left join competitor_wins as c on s.segment_key = c.segment_key and c.competitor_order = 1

@@ -1,0 +1,220 @@
+{#- One row per segment in dim_segment: the historical key figures of method 1 (methodology §2):
+    market penetration, margin, cost of sales and sales effort against the company average, the
+    opportunity hit rate and who wins the lost deals, combined into historical_score and
+    historical_rank. Figures cover the recent window (var segment_window_days up to the as-of date).
+    Definitions: docs block `segment_scorecard`. -#}
+{%- set metrics = [
+    ('margin', 'gross_margin_pct', true),
+    ('cost_of_sales', 'cost_of_sales_pct', false),
+    ('sales_effort', 'sales_effort_minutes_per_customer', false),
+    ('hit_rate', 'hit_rate_pct', true),
+    ('growth', 'revenue_growth_pct', true),
+    ('market_penetration', 'market_penetration_pct', true),
+] %}
+with as_of as (
+
+    select
+        as_of_date,
+        -- the profitability mart is monthly: the window is the months after the window start's month
+        {{ month_of(dateadd('day', -1 * var('segment_window_days'), 'as_of_date')) }} as window_start_month,
+        {{ month_of('as_of_date') }} as as_of_month
+    from {{ ref('int_as_of_date') }}
+
+),
+
+customers as (
+
+    select customer_key, segment_key, lifecycle_status
+    from {{ ref('dim_customer') }}
+
+),
+
+counts as (
+
+    -- the 'unknown' member (orphan invoice lines) is no company and is not counted
+    select
+        segment_key,
+        count(case when lifecycle_status in ('active', 'lapsed') then 1 end) as customers,
+        count(case when lifecycle_status = 'active' then 1 end) as active_customers,
+        count(case when lifecycle_status = 'ex_customer' then 1 end) as ex_customers,
+        count(case when lifecycle_status = 'prospect' then 1 end) as prospects
+    from customers
+    where customer_key <> 'unknown'
+    group by segment_key
+
+),
+
+market as (
+
+    select
+        {{ segment_key('cast(industry_code as varchar)', 'size_class', 'country') }} as segment_key,
+        sum(companies) as market_companies
+    from {{ ref('market_universe') }}
+    group by 1
+
+),
+
+sales as (
+
+    select
+        c.segment_key,
+        sum(s.revenue_window) as revenue,
+        sum(s.cost_of_goods_window) as cost_of_goods,
+        sum(s.revenue_prior_window) as revenue_prior_window
+    from {{ ref('int_customer_sales_aggregated') }} as s
+    inner join customers as c on s.customer_key = c.customer_key
+    group by c.segment_key
+
+),
+
+cost_of_sales as (
+
+    select
+        c.segment_key,
+        sum(p.revenue) as revenue,
+        sum(p.commission + p.sales_effort + p.marketing) as cost_of_sales
+    from {{ ref('mart_customer_profitability') }} as p
+    inner join customers as c on p.customer_key = c.customer_key
+    cross join as_of as a
+    where p.month > a.window_start_month and p.month <= a.as_of_month
+    group by c.segment_key
+
+),
+
+crm as (
+
+    select * from {{ ref('int_segment_crm_aggregated') }}
+
+),
+
+joined as (
+
+    select
+        d.segment_key,
+        coalesce(n.customers, 0) as customers,
+        coalesce(n.active_customers, 0) as active_customers,
+        coalesce(n.ex_customers, 0) as ex_customers,
+        coalesce(n.prospects, 0) as prospects,
+        m.market_companies,
+        coalesce(s.revenue, 0) as revenue,
+        coalesce(s.cost_of_goods, 0) as cost_of_goods,
+        coalesce(s.revenue_prior_window, 0) as revenue_prior_window,
+        cs.revenue as cost_of_sales_revenue,
+        cs.cost_of_sales,
+        coalesce(r.activity_minutes, 0) as activity_minutes,
+        coalesce(r.opportunities, 0) as opportunities,
+        coalesce(r.won, 0) as won,
+        coalesce(r.lost, 0) as lost,
+        coalesce(r.lost_to_competitor, 0) as lost_to_competitor,
+        r.top_competitor,
+        -- is there any CRM activity in the data at all? (an ERP-only landing set has none)
+        (select count(*) from crm) > 0 as has_crm
+    from {{ ref('dim_segment') }} as d
+    left join counts as n on d.segment_key = n.segment_key
+    left join market as m on d.segment_key = m.segment_key
+    left join sales as s on d.segment_key = s.segment_key
+    left join cost_of_sales as cs on d.segment_key = cs.segment_key
+    left join crm as r on d.segment_key = r.segment_key
+
+),
+
+company as (
+
+    select
+        100.0 * (sum(revenue) - sum(cost_of_goods)) / nullif(sum(revenue), 0) as gross_margin_pct,
+        100.0 * sum(cost_of_sales) / nullif(sum(cost_of_sales_revenue), 0) as cost_of_sales_pct,
+        1.0 * sum(activity_minutes) / nullif(sum(customers), 0) as sales_effort_minutes_per_customer
+    from joined
+
+),
+
+metrics as (
+
+    select
+        j.*,
+        j.customers > 0 as has_customers,
+        100.0 * j.customers / nullif(j.market_companies, 0) as market_penetration_pct,
+        case when j.revenue > 0 then 100.0 * (j.revenue - j.cost_of_goods) / j.revenue end as gross_margin_pct,
+        case when j.cost_of_sales_revenue > 0
+             then 100.0 * j.cost_of_sales / j.cost_of_sales_revenue end as cost_of_sales_pct,
+        case when j.has_crm and j.customers > 0
+             then 1.0 * j.activity_minutes / j.customers end as sales_effort_minutes_per_customer,
+        100.0 * j.won / nullif(j.won + j.lost, 0) as hit_rate_pct,
+        100.0 * j.lost_to_competitor / nullif(j.lost, 0) as lost_to_competitor_pct,
+        case when j.revenue_prior_window > 0
+             then 100.0 * (j.revenue - j.revenue_prior_window) / j.revenue_prior_window end as revenue_growth_pct,
+        c.gross_margin_pct as company_gross_margin_pct,
+        c.cost_of_sales_pct as company_cost_of_sales_pct,
+        c.sales_effort_minutes_per_customer as company_sales_effort_minutes_per_customer
+    from joined as j
+    cross join company as c
+
+),
+
+-- each key figure becomes a 0-100 score by its percent rank among the segments with customers
+-- (turned round where low is good); a segment lacking a figure scores the neutral 50, and a
+-- figure no segment has (no CRM, no profitability) drops out of the weights
+scores as (
+
+    select
+        *,
+        {%- for name, column, higher_is_better in metrics %}
+        case when has_customers then coalesce({{ rank_score(percent_rank_of(column, 'has_customers'), higher_is_better) }}, 50) end
+            as {{ name }}_score,
+        case when count(case when has_customers then {{ column }} end) over () > 0
+             then {{ var('scorecard_weight_' ~ name) }} else 0 end as {{ name }}_weight{{ ',' if not loop.last }}
+        {%- endfor %}
+    from metrics
+
+),
+
+combined as (
+
+    select
+        *,
+        case when has_customers then
+            ({% for name, column, h in metrics %}{{ name }}_weight * {{ name }}_score{{ ' + ' if not loop.last }}{% endfor %})
+            / nullif({% for name, column, h in metrics %}{{ name }}_weight{{ ' + ' if not loop.last }}{% endfor %}, 0)
+        end as historical_score
+    from scores
+
+)
+
+select
+    segment_key,
+    cast(customers as bigint) as customers,
+    cast(active_customers as bigint) as active_customers,
+    cast(ex_customers as bigint) as ex_customers,
+    cast(prospects as bigint) as prospects,
+    cast(market_companies as bigint) as market_companies,
+    cast(market_penetration_pct as double) as market_penetration_pct,
+    cast(revenue as decimal(18, 2)) as revenue,
+    cast(cost_of_goods as decimal(18, 2)) as cost_of_goods,
+    cast(revenue - cost_of_goods as decimal(18, 2)) as gross_margin,
+    cast(revenue_prior_window as decimal(18, 2)) as revenue_prior_window,
+    cast(revenue_growth_pct as double) as revenue_growth_pct,
+    cast(gross_margin_pct as double) as gross_margin_pct,
+    cast(100.0 * gross_margin_pct / nullif(company_gross_margin_pct, 0) as double) as margin_vs_avg,
+    cast(cost_of_sales as decimal(18, 2)) as cost_of_sales,
+    cast(cost_of_sales_pct as double) as cost_of_sales_pct,
+    cast(100.0 * cost_of_sales_pct / nullif(company_cost_of_sales_pct, 0) as double) as cost_of_sales_vs_avg,
+    cast(activity_minutes as bigint) as sales_effort_minutes,
+    cast(sales_effort_minutes_per_customer as double) as sales_effort_minutes_per_customer,
+    cast(100.0 * sales_effort_minutes_per_customer / nullif(company_sales_effort_minutes_per_customer, 0) as double)
+        as sales_effort_vs_avg,
+    cast(opportunities as bigint) as opportunities,
+    cast(won as bigint) as won,
+    cast(lost as bigint) as lost,
+    cast(hit_rate_pct as double) as hit_rate_pct,
+    cast(lost_to_competitor_pct as double) as lost_to_competitor_pct,
+    top_competitor,
+    {%- for name, column, h in metrics %}
+    cast({{ name }}_score as double) as {{ name }}_score,
+    {%- endfor %}
+    cast(historical_score as double) as historical_score,
+    cast(row_number() over (
+        order by case when has_customers then 0 else 1 end, historical_score desc nulls last,
+                 revenue desc, prospects desc, segment_key
+    ) as bigint) as historical_rank,
+    has_customers
+from combined
