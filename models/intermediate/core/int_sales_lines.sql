@@ -36,7 +36,7 @@ select
     l.unit_price,
     l.discount_pct,
     cast(coalesce(l.net_amount, 0) as decimal(18, 2)) as revenue,
-    cast(coalesce(l.quantity * l.unit_price * l.discount_pct / 100, 0) as decimal(18, 2)) as discount_amount,
+    cast(coalesce(cast(l.quantity as double) * cast(l.unit_price as double) * cast(l.discount_pct as double) / 100, 0) as decimal(18, 2)) as discount_amount,
     cast(coalesce(l.cost_amount, 0) as decimal(18, 2)) as cost_of_goods,
     i.invoice_id is null as is_orphan
 from lines as l
