@@ -1,0 +1,43 @@
+{#- One row per target rank: the companies sales should work to close the revenue gap of the
+    planning period, most promising first (order: see int_prospect_candidates_ranked), cut at
+    addresses_needed (int_planning_addresses_computed). When addresses_needed cannot be
+    computed (no target, no won orders, zero hit rate) the whole ranked candidate list is
+    given uncut; mart_prospect_targets_summary says why. -#}
+with candidates as (
+
+    select * from {{ ref('int_prospect_candidates_ranked') }}
+
+),
+
+needed as (
+
+    select addresses_needed from {{ ref('int_planning_addresses_computed') }}
+
+)
+
+select
+    cast(c.candidate_rank as bigint) as target_rank,
+    cast(c.customer_key as varchar) as customer_key,
+    cast(c.company_name as varchar) as company_name,
+    cast(c.lifecycle_status as varchar) as lifecycle_status,
+    cast(c.segment_key as varchar) as segment_key,
+    cast(c.attractiveness_rank as bigint) as attractiveness_rank,
+    cast(c.lifetime_revenue as decimal(18, 2)) as lifetime_revenue,
+    cast(c.employee_count as bigint) as employee_count,
+    cast(
+        case c.lifecycle_status when 'ex_customer' then 'ex-customer' when 'lapsed' then 'lapsed customer' else 'prospect' end
+        || ' in segment ' || c.segment_key
+        || case when c.attractiveness_rank is null then ' (segment not ranked)'
+                else ' ranked ' || cast(c.attractiveness_rank as varchar) end
+        || '; '
+        -- format() gives the thousands separator (DuckDB); the reason is text for people
+        || case when c.last_invoice_month is not null
+                then 'bought ' || format('{:,}', cast(round(c.lifetime_revenue, 0) as bigint)) || ' EUR until '
+                     || strftime(c.last_invoice_month, '%Y-%m')
+                when c.employee_count is not null
+                then 'no purchases yet; ' || cast(c.employee_count as varchar) || ' employees'
+                else 'no purchases yet' end
+    as varchar) as reason
+from candidates as c
+cross join needed as n
+where n.addresses_needed is null or c.candidate_rank <= n.addresses_needed

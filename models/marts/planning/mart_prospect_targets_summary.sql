@@ -1,0 +1,39 @@
+{#- One row: the address calculation behind mart_prospect_targets for the planning period:
+    target, expected revenue from existing customers, gap, the funnel figures used, addresses
+    needed, available and missing, and a note when something could not be computed. -#}
+with computed as (
+
+    select * from {{ ref('int_planning_addresses_computed') }}
+
+),
+
+available as (
+
+    select count(*) as addresses_available from {{ ref('int_prospect_candidates_ranked') }}
+
+)
+
+select
+    cast(coalesce(c.period, 'none') as varchar) as period,
+    cast(c.period_start as date) as period_start,
+    cast(c.period_end as date) as period_end,
+    cast(c.revenue_target as decimal(18, 2)) as revenue_target,
+    cast(c.expected_existing_revenue as decimal(18, 2)) as expected_existing_revenue,
+    cast(c.gap as decimal(18, 2)) as gap,
+    cast(c.avg_won_order_value as decimal(18, 2)) as avg_won_order_value,
+    cast(c.call_to_order_pct as double) as call_to_order_pct,
+    cast(c.addresses_needed as bigint) as addresses_needed,
+    cast(a.addresses_available as bigint) as addresses_available,
+    cast(case when c.addresses_needed is not null
+              then greatest(c.addresses_needed - a.addresses_available, 0) end as bigint) as addresses_missing,
+    cast(coalesce(
+        c.addresses_needed_reason,
+        case when c.addresses_needed > a.addresses_available
+             then 'only ' || cast(a.addresses_available as varchar) || ' of '
+                  || cast(c.addresses_needed as varchar)
+                  || ' addresses available: find ' || cast(c.addresses_needed - a.addresses_available as varchar)
+                  || ' new prospects (e.g. from the untouched companies in mart_market_penetration)'
+        end
+    ) as varchar) as note
+from computed as c
+cross join available as a
