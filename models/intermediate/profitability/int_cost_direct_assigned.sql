@@ -1,0 +1,150 @@
+{#- One row per month × cost center × customer_key × direct_type: ledger cost that goes straight
+    to one customer before any driver is applied.
+    - `ledger_customer_line`: a ledger line with a customer_id (commission, bonus, bad debt). Its
+      cost category is that of its cost center in seed cost_center_drivers, `overhead` when the
+      cost center is not in the seed.
+    - `shipment_freight`: a shipment's own freight_cost (customer from the shipment, else from
+      its invoice), taken OUT of the freight cost center's ledger pool of the ship month. The
+      ledger is the book of record: freight is only allocated as far as that pool (its lines
+      without a customer_id) covers it; when the month's freight exceeds the pool, the pool is
+      split over the shipments' customers in proportion to their freight (cents, rounding
+      remainder on the largest) and `requested_amount - amount` is the freight the ledger does
+      not hold (reported in mart_cost_reconciliation).
+    The freight cost center is var `profitability_freight_cost_center`; empty = the first cost
+    center of the seed with cost_category logistics and driver shipments (else any logistics one). -#}
+with drivers as (
+
+    select * from {{ ref('cost_center_drivers') }}
+
+),
+
+ledger as (
+
+    select
+        {{ month_of('posting_date') }} as month,
+        coalesce(cost_center, '{{ var("profitability_missing_cost_center") }}') as cost_center,
+        customer_id,
+        amount
+    from {{ ref('stg_erp__gl_entries') }}
+    where not is_deleted
+
+),
+
+direct_ledger as (
+
+    select
+        l.month,
+        l.cost_center,
+        'erp:' || l.customer_id as customer_key,
+        coalesce(d.cost_category, 'overhead') as cost_category,
+        'ledger_customer_line' as direct_type,
+        cast(round(sum(l.amount), 2) as decimal(18, 2)) as requested_amount
+    from ledger as l
+    left join drivers as d on l.cost_center = d.cost_center
+    where l.customer_id is not null
+    group by 1, 2, 3, 4
+
+),
+
+freight_cost_center as (
+
+    select
+        {% if var('profitability_freight_cost_center') %}
+        cast('{{ var("profitability_freight_cost_center") }}' as varchar) as cost_center
+        {% else %}
+        coalesce(
+            min(case when cost_category = 'logistics' and driver = 'shipments' then cost_center end),
+            min(case when cost_category = 'logistics' then cost_center end)
+        ) as cost_center
+        from drivers
+        {% endif %}
+
+),
+
+freight_pool as (
+
+    -- what the ledger holds for the freight cost center, net of lines already sent to a customer
+    select l.month, l.cost_center, cast(round(sum(l.amount), 2) as decimal(18, 2)) as pool_amount
+    from ledger as l
+    inner join freight_cost_center as f on l.cost_center = f.cost_center
+    where l.customer_id is null
+    group by l.month, l.cost_center
+
+),
+
+invoice_customers as (
+
+    select invoice_id, min(customer_id) as customer_id
+    from {{ ref('stg_erp__sales_invoices') }}
+    group by invoice_id
+
+),
+
+freight as (
+
+    select
+        {{ month_of('s.ship_date') }} as month,
+        f.cost_center,
+        'erp:' || coalesce(s.customer_id, i.customer_id) as customer_key,
+        cast(round(sum(s.freight_cost), 2) as decimal(18, 2)) as requested_amount
+    from {{ ref('stg_erp__shipments') }} as s
+    left join invoice_customers as i on s.invoice_id = i.invoice_id
+    cross join freight_cost_center as f
+    where s.freight_cost is not null
+      and s.ship_date is not null
+      and coalesce(s.customer_id, i.customer_id) is not null
+      and f.cost_center is not null
+    group by 1, 2, 3
+
+),
+
+freight_shares as (
+
+    select
+        fr.*,
+        greatest(coalesce(p.pool_amount, 0), 0) as available_amount,
+        sum(fr.requested_amount) over (partition by fr.month) as month_freight,
+        row_number() over (partition by fr.month order by fr.requested_amount desc, fr.customer_key) as size_rank
+    from freight as fr
+    left join freight_pool as p on fr.month = p.month and fr.cost_center = p.cost_center
+
+),
+
+freight_capped as (
+
+    select
+        *,
+        case
+            when month_freight <= available_amount then requested_amount
+            else cast(round(available_amount * requested_amount / nullif(month_freight, 0), 2) as decimal(18, 2))
+        end as rounded_amount
+    from freight_shares
+
+),
+
+freight_assigned as (
+
+    select
+        month,
+        cost_center,
+        customer_key,
+        'logistics' as cost_category,
+        'shipment_freight' as direct_type,
+        requested_amount,
+        cast(
+            rounded_amount
+            + case
+                when size_rank = 1 and month_freight > available_amount
+                    then available_amount - sum(rounded_amount) over (partition by month)
+                else 0
+              end
+        as decimal(18, 2)) as amount
+    from freight_capped
+
+)
+
+select month, cost_center, customer_key, cost_category, direct_type, requested_amount, requested_amount as amount
+from direct_ledger
+union all
+select month, cost_center, customer_key, cost_category, direct_type, requested_amount, amount
+from freight_assigned

@@ -1,0 +1,122 @@
+{#- One row per customer_key × month × driver: the volume of each cost driver the customer caused
+    that month, each from its own source. The allocation (int_cost_pools_spread) spreads a cost
+    pool over customers by their share of its driver in the pool's month. Volumes are never
+    negative. Sources are aggregated to customer × month before anything is joined to them. -#}
+with sales_lines as (
+
+    select customer_key, invoice_month as month, count(*) as invoice_lines, sum(revenue) as revenue
+    from {{ ref('int_sales_lines') }}
+    group by customer_key, invoice_month
+
+),
+
+invoices as (
+
+    select 'erp:' || customer_id as customer_key, {{ month_of('invoice_date') }} as month, count(*) as invoices
+    from {{ ref('stg_erp__sales_invoices') }}
+    where customer_id is not null and invoice_date is not null
+    group by 1, 2
+
+),
+
+invoice_customers as (
+
+    select invoice_id, min(customer_id) as customer_id
+    from {{ ref('stg_erp__sales_invoices') }}
+    group by invoice_id
+
+),
+
+shipments as (
+
+    -- the shipment's own customer, else its invoice's customer; a shipment naming neither
+    -- cannot carry cost and is left out of the driver
+    select
+        'erp:' || coalesce(s.customer_id, i.customer_id) as customer_key,
+        {{ month_of('s.ship_date') }} as month,
+        count(*) as shipments,
+        count(case when s.is_express then 1 end) as express_shipments
+    from {{ ref('stg_erp__shipments') }} as s
+    left join invoice_customers as i on s.invoice_id = i.invoice_id
+    where coalesce(s.customer_id, i.customer_id) is not null and s.ship_date is not null
+    group by 1, 2
+
+),
+
+crm_identity as (
+
+    select source_id as account_id, customer_key
+    from {{ ref('int_customer_identity') }}
+    where source_system = 'crm'
+
+),
+
+service as (
+
+    select id.customer_key, {{ month_of('c.opened_at') }} as month, sum(coalesce(c.handling_minutes, 0)) as service_minutes
+    from {{ ref('stg_crm__service_cases') }} as c
+    inner join crm_identity as id on c.account_id = id.account_id
+    where c.opened_at is not null
+    group by 1, 2
+
+),
+
+activities as (
+
+    select
+        id.customer_key,
+        {{ month_of('a.activity_date') }} as month,
+        sum(coalesce(a.duration_minutes, 0)) as activity_minutes,
+        sum(case when a.activity_type = 'visit' then coalesce(a.duration_minutes, 0) else 0 end) as visit_minutes
+    from {{ ref('stg_crm__activities') }} as a
+    inner join crm_identity as id on a.account_id = id.account_id
+    where a.activity_date is not null
+    group by 1, 2
+
+),
+
+touches as (
+
+    select id.customer_key, {{ month_of('t.touch_date') }} as month, count(*) as campaign_touches
+    from {{ ref('stg_crm__campaign_touches') }} as t
+    inner join crm_identity as id on t.account_id = id.account_id
+    where t.touch_date is not null
+    group by 1, 2
+
+),
+
+overdue as (
+
+    select customer_key, month, sum(overdue_days) as overdue_invoice_days
+    from {{ ref('int_invoice_overdue_days_spread') }}
+    group by customer_key, month
+
+),
+
+long as (
+
+    select customer_key, month, 'invoice_lines' as driver, cast(invoice_lines as double) as volume from sales_lines
+    union all
+    select customer_key, month, 'revenue', cast(revenue as double) from sales_lines where revenue > 0
+    union all
+    select customer_key, month, 'invoices', cast(invoices as double) from invoices
+    union all
+    select customer_key, month, 'shipments', cast(shipments as double) from shipments
+    union all
+    select customer_key, month, 'express_shipments', cast(express_shipments as double) from shipments
+    union all
+    select customer_key, month, 'service_minutes', cast(service_minutes as double) from service
+    union all
+    select customer_key, month, 'activity_minutes', cast(activity_minutes as double) from activities
+    union all
+    select customer_key, month, 'visit_minutes', cast(visit_minutes as double) from activities
+    union all
+    select customer_key, month, 'campaign_touches', cast(campaign_touches as double) from touches
+    union all
+    select customer_key, month, 'overdue_invoice_days', cast(overdue_invoice_days as double) from overdue
+
+)
+
+select customer_key, month, driver, volume
+from long
+where volume > 0

@@ -1,0 +1,133 @@
+{#- One row per month × cost center seen in the ledger (or with shipment freight on the freight
+    cost center): the ledger amount, what goes to customers directly, the rest to spread, the
+    seed's mapping, the month's total driver volume, and how much of the rest the driver spreads
+    (`spread_target_amount`) or why it stays unallocated. -#}
+with drivers as (
+
+    select * from {{ ref('cost_center_drivers') }}
+
+),
+
+ledger as (
+
+    select
+        {{ month_of('posting_date') }} as month,
+        coalesce(cost_center, '{{ var("profitability_missing_cost_center") }}') as cost_center,
+        cast(round(sum(amount), 2) as decimal(18, 2)) as ledger_amount,
+        count(*) as ledger_lines
+    from {{ ref('stg_erp__gl_entries') }}
+    where not is_deleted
+    group by 1, 2
+
+),
+
+direct as (
+
+    select
+        month,
+        cost_center,
+        sum(case when direct_type = 'ledger_customer_line' then amount else 0 end) as direct_ledger_amount,
+        sum(case when direct_type = 'shipment_freight' then amount else 0 end) as direct_freight_amount,
+        sum(case when direct_type = 'shipment_freight' then requested_amount else 0 end) as freight_requested_amount
+    from {{ ref('int_cost_direct_assigned') }}
+    group by month, cost_center
+
+),
+
+driver_totals as (
+
+    select month, driver, sum(volume) as driver_volume
+    from {{ ref('int_cost_drivers_aggregated') }}
+    group by month, driver
+
+),
+
+pools as (
+
+    select
+        coalesce(l.month, d.month) as month,
+        coalesce(l.cost_center, d.cost_center) as cost_center,
+        coalesce(l.ledger_amount, 0) as ledger_amount,
+        coalesce(l.ledger_lines, 0) as ledger_lines,
+        cast(coalesce(d.direct_ledger_amount, 0) as decimal(18, 2)) as direct_ledger_amount,
+        cast(coalesce(d.direct_freight_amount, 0) as decimal(18, 2)) as direct_freight_amount,
+        cast(coalesce(d.freight_requested_amount, 0) as decimal(18, 2)) as freight_requested_amount
+    from ledger as l
+    full outer join direct as d on l.month = d.month and l.cost_center = d.cost_center
+
+),
+
+mapped as (
+
+    select
+        p.*,
+        cast(p.ledger_amount - p.direct_ledger_amount - p.direct_freight_amount as decimal(18, 2)) as spreadable_amount,
+        m.cost_center is not null as is_mapped,
+        m.activity_pool,
+        m.cost_category,
+        m.driver,
+        m.allocation_method,
+        m.rate_per_minute,
+        coalesce(t.driver_volume, 0) as driver_volume
+    from pools as p
+    left join drivers as m on p.cost_center = m.cost_center
+    left join driver_totals as t on p.month = t.month and m.driver = t.driver
+
+),
+
+decided as (
+
+    select
+        *,
+        case
+            when not is_mapped or spreadable_amount = 0 then 0
+            when allocation_method = 'driver' and driver <> 'none' and driver_volume > 0 then spreadable_amount
+            when allocation_method = 'time_driven' and driver <> 'none' and driver_volume > 0
+                 and rate_per_minute > 0 and spreadable_amount > 0
+                then least(spreadable_amount, cast(round(rate_per_minute * driver_volume, 2) as decimal(18, 2)))
+            else 0
+        end as spread_target_amount
+    from mapped
+
+)
+
+select
+    month,
+    cost_center,
+    is_mapped,
+    activity_pool,
+    cost_category,
+    driver,
+    allocation_method,
+    rate_per_minute,
+    ledger_lines,
+    ledger_amount,
+    direct_ledger_amount,
+    direct_freight_amount,
+    freight_requested_amount,
+    cast(freight_requested_amount - direct_freight_amount as decimal(18, 2)) as freight_not_in_ledger_amount,
+    spreadable_amount,
+    driver_volume,
+    cast(spread_target_amount as decimal(18, 2)) as spread_target_amount,
+    cast(spreadable_amount - spread_target_amount as decimal(18, 2)) as unallocated_amount,
+    case
+        when spreadable_amount = spread_target_amount then null
+        when not is_mapped then 'cost center not in cost_center_drivers'
+        when allocation_method = 'none' or allocation_method is null then 'allocation method none'
+        when driver = 'none' or driver is null then 'cost center has no driver'
+        when driver_volume <= 0 then 'no driver volume in month'
+        when allocation_method = 'time_driven' and not coalesce(rate_per_minute > 0, false)
+            then 'time-driven pool without rate_per_minute'
+        when allocation_method = 'time_driven' and spreadable_amount < 0 then 'time-driven pool is negative'
+        when allocation_method = 'time_driven' then 'time-driven: rate x minutes below the pool (unused capacity)'
+        else 'unknown allocation method'
+    end as unallocated_reason,
+    case
+        when allocation_method = 'time_driven' and spread_target_amount > 0
+             and spread_target_amount = spreadable_amount
+             and rate_per_minute * driver_volume > spreadable_amount
+            then 'time-driven: rate x minutes capped at the pool'
+        when freight_requested_amount > direct_freight_amount
+            then 'shipment freight above the ledger pool; the excess is not in the ledger and not allocated'
+    end as allocation_note
+from decided

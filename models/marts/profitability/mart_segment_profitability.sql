@@ -1,0 +1,76 @@
+{#- One row per segment per period: period is a calendar year as text ('2025') or 'all' for the
+    whole history. Figures are sums over the customers of the segment (current segment from
+    dim_customer) and their months in the period; each cost category is also given as % of
+    revenue and as an index against the company average of the same period (100 = the company's
+    cost per euro of revenue; above 100 the segment costs more per euro than average). -#}
+{%- set categories = ['commission', 'order_handling', 'logistics', 'service', 'sales_effort', 'marketing', 'credit_collection', 'overhead'] %}
+{%- set money = ['revenue', 'discounts', 'cost_of_goods', 'gross_margin'] + categories + ['cost_to_serve', 'net_profit'] %}
+{%- set ratios = categories + ['cost_to_serve', 'gross_margin', 'net_profit', 'discounts'] %}
+with monthly as (
+
+    select m.*, t.segment_key, cast(extract(year from m.month) as varchar) as year
+    from {{ ref('mart_customer_profitability') }} as m
+    inner join {{ ref('mart_customer_profitability_total') }} as t on m.customer_key = t.customer_key
+
+),
+
+by_period as (
+
+    select
+        segment_key,
+        year as period,
+        count(distinct customer_key) as customers,
+        {%- for m in money %}
+        sum({{ m }}) as {{ m }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from monthly
+    group by segment_key, year
+
+    union all
+
+    select
+        segment_key,
+        'all' as period,
+        count(distinct customer_key) as customers,
+        {%- for m in money %}
+        sum({{ m }}) as {{ m }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from monthly
+    group by segment_key
+
+),
+
+company as (
+
+    select
+        period,
+        {%- for r in ratios %}
+        100.0 * sum({{ r }}) / nullif(sum(case when revenue > 0 then revenue end), 0) as {{ r }}_pct_of_revenue{{ ',' if not loop.last }}
+        {%- endfor %}
+    from by_period
+    -- company ratios over segments with positive revenue, the same base as the segment ratios
+    where revenue > 0
+    group by period
+
+)
+
+select
+    s.segment_key,
+    s.period,
+    s.customers,
+    {%- for m in money %}
+    cast(s.{{ m }} as decimal(18, 2)) as {{ m }},
+    {%- endfor %}
+    case when s.revenue > 0 then cast(100.0 * s.net_profit / s.revenue as double) end as net_margin_pct,
+    case when s.revenue > 0 then cast(100.0 * s.gross_margin / s.revenue as double) end as gross_margin_pct,
+    cast(s.revenue / nullif(s.customers, 0) as decimal(18, 2)) as revenue_per_customer,
+    cast(s.cost_to_serve / nullif(s.customers, 0) as decimal(18, 2)) as cost_to_serve_per_customer,
+    cast(s.net_profit / nullif(s.customers, 0) as decimal(18, 2)) as net_profit_per_customer,
+    {%- for r in ratios %}
+    case when s.revenue > 0 then cast(100.0 * s.{{ r }} / s.revenue as double) end as {{ r }}_pct_of_revenue,
+    case when s.revenue > 0
+         then cast(100.0 * (100.0 * s.{{ r }} / s.revenue) / nullif(c.{{ r }}_pct_of_revenue, 0) as double)
+    end as {{ r }}_index{{ ',' if not loop.last }}
+    {%- endfor %}
+from by_period as s
+left join company as c on s.period = c.period

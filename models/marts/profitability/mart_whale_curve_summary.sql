@@ -1,0 +1,34 @@
+{#- One row: the whale curve in figures at the as-of date: its peak (the most profit the best
+    customers make before the loss makers take part of it back), how many customers destroy
+    value, and how many of the top customers by revenue do. -#}
+with curve as (
+
+    select * from {{ ref('mart_whale_curve') }}
+
+),
+
+peak as (
+
+    -- the first rank at which the curve reaches its maximum
+    select min(cumulative_customer_pct) as peak_customer_pct
+    from curve
+    where cumulative_profit_pct = (select max(cumulative_profit_pct) from curve)
+
+)
+
+select
+    a.as_of_date,
+    max(c.cumulative_profit_pct) as peak_profit_pct,
+    max(p.peak_customer_pct) as peak_customer_pct,
+    count(c.customer_key) as customers,
+    count(case when c.is_value_destroying then 1 end) as value_destroying_customers,
+    cast(100.0 * count(case when c.is_value_destroying then 1 end) / nullif(count(c.customer_key), 0) as double) as value_destroying_pct,
+    cast(coalesce(sum(c.net_profit), 0) as decimal(18, 2)) as total_net_profit,
+    cast(coalesce(sum(case when c.net_profit > 0 then c.net_profit end), 0) as decimal(18, 2)) as profit_of_profitable_customers,
+    cast(coalesce(sum(case when c.net_profit < 0 then c.net_profit end), 0) as decimal(18, 2)) as loss_of_value_destroying_customers,
+    count(case when c.is_value_destroying and c.revenue_rank <= {{ var('profitability_top_revenue_customers') }} then 1 end)
+        as value_destroying_top_revenue_customers
+from {{ ref('int_as_of_date') }} as a
+cross join peak as p
+left join curve as c on true
+group by a.as_of_date
