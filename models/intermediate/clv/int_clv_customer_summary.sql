@@ -1,0 +1,117 @@
+{#- One row per customer with at least one purchase up to the calibration end: the RFM summary the
+    BG/NBD and Gamma-Gamma models read. A purchase is a customer-day with positive revenue (invoice
+    lines of that day summed, credit notes included); frequency counts repeat purchase days, recency
+    and age are in weeks (days / 7). Margin comes from mart_customer_profitability (months up to the
+    calibration end). Holdout purchases (after the calibration end up to var clv_holdout_end) are
+    only counted here for clv_holdout_check; the models never see them. -#}
+with settings as (
+
+    select * from {{ ref('int_clv_settings_resolved') }}
+
+),
+
+-- invoice lines aggregated once to customer-day
+customer_days as (
+
+    select
+        customer_key,
+        invoice_date,
+        sum(revenue) as revenue
+    from {{ ref('int_sales_lines') }}
+    where not is_orphan
+    group by customer_key, invoice_date
+
+),
+
+purchases as (
+
+    select d.customer_key, d.invoice_date, d.revenue
+    from customer_days as d
+    where d.revenue > 0
+
+),
+
+calibration as (
+
+    select p.*
+    from purchases as p
+    cross join settings as s
+    where p.invoice_date <= s.calibration_end
+
+),
+
+first_last as (
+
+    select
+        customer_key,
+        min(invoice_date) as first_purchase_date,
+        max(invoice_date) as last_purchase_date,
+        count(*) as purchase_days
+    from calibration
+    group by customer_key
+
+),
+
+repeat_value as (
+
+    select
+        c.customer_key,
+        avg(c.revenue) as mean_repeat_value
+    from calibration as c
+    inner join first_last as f
+        on c.customer_key = f.customer_key
+       and c.invoice_date > f.first_purchase_date
+    group by c.customer_key
+
+),
+
+holdout as (
+
+    select p.customer_key, count(*) as holdout_purchases
+    from purchases as p
+    cross join settings as s
+    where p.invoice_date > s.calibration_end
+      and p.invoice_date <= s.holdout_end
+    group by p.customer_key
+
+),
+
+margin as (
+
+    select
+        m.customer_key,
+        sum(m.revenue) as revenue,
+        sum(m.gross_margin) as gross_margin,
+        sum(m.net_profit) as net_profit
+    from {{ ref('mart_customer_profitability') }} as m
+    cross join settings as s
+    where m.month <= s.calibration_end
+    group by m.customer_key
+
+)
+
+select
+    f.customer_key,
+    f.first_purchase_date,
+    f.last_purchase_date,
+    cast(f.purchase_days - 1 as integer) as frequency,
+    {{ datediff('f.first_purchase_date', 'f.last_purchase_date', 'day') }} / 7.0 as recency_weeks,
+    {{ datediff('f.first_purchase_date', 's.calibration_end', 'day') }} / 7.0 as age_weeks,
+    cast(r.mean_repeat_value as double) as mean_repeat_value,
+    cast(coalesce(m.revenue, 0) as decimal(18, 2)) as calibration_revenue,
+    cast(coalesce(m.gross_margin, 0) as decimal(18, 2)) as calibration_gross_margin,
+    cast(coalesce(m.net_profit, 0) as decimal(18, 2)) as calibration_net_profit,
+    cast(coalesce(case when s.margin_basis = 'gross' then m.gross_margin else m.net_profit end, 0)
+         as decimal(18, 2)) as historical_value,
+    cast(case when s.margin_basis = 'gross' then m.gross_margin else m.net_profit end as double)
+        / nullif(cast(m.revenue as double), 0) as margin_rate,
+    case when s.holdout_end is not null then cast(coalesce(h.holdout_purchases, 0) as integer) end as holdout_purchases,
+    case when s.holdout_end is not null
+         then {{ datediff('s.calibration_end', 's.holdout_end', 'day') }} / 7.0 end as holdout_weeks,
+    case when s.holdout_end is not null
+         then {{ datediff('f.first_purchase_date', 's.holdout_end', 'day') }} / 7.0 end as weeks_to_holdout_end
+from first_last as f
+cross join settings as s
+left join repeat_value as r on f.customer_key = r.customer_key
+left join holdout as h on f.customer_key = h.customer_key
+left join margin as m on f.customer_key = m.customer_key

@@ -1,0 +1,113 @@
+{#- One row per customer with at least one purchase up to the CLV calibration end: BG/NBD and
+    Gamma-Gamma predictions and the customer lifetime value.
+    Scoring split: what needs 2F1 (expected purchases per week, discounted) comes from the Python
+    model int_clv_purchases_predicted; every closed form of the fitted parameters (P(alive), the
+    Gamma-Gamma expected order value, margin, money) is computed here in plain SQL so it ports to
+    another engine as is. -#}
+with summary as (
+
+    select * from {{ ref('int_clv_customer_summary') }}
+
+),
+
+predicted as (
+
+    select * from {{ ref('int_clv_purchases_predicted') }}
+
+),
+
+params as (
+
+    select
+        max(case when model = 'bg_nbd' and parameter = 'r' then value end) as r,
+        max(case when model = 'bg_nbd' and parameter = 'alpha' then value end) as alpha,
+        max(case when model = 'bg_nbd' and parameter = 'a' then value end) as a,
+        max(case when model = 'bg_nbd' and parameter = 'b' then value end) as b,
+        max(case when model = 'gamma_gamma' and parameter = 'p' then value end) as p,
+        max(case when model = 'gamma_gamma' and parameter = 'q' then value end) as q,
+        max(case when model = 'gamma_gamma' and parameter = 'v' then value end) as v
+    from {{ ref('int_clv_parameters_fitted') }}
+    where fitted
+
+),
+
+overall as (
+
+    -- margin rate of all customers together: for a customer without calibration revenue
+    select sum(historical_value) / nullif(sum(calibration_revenue), 0) as margin_rate
+    from summary
+
+),
+
+customers as (
+
+    select customer_key, segment_key, lifecycle_status
+    from {{ ref('dim_customer') }}
+
+),
+
+scored as (
+
+    select
+        s.customer_key,
+        c.segment_key,
+        c.lifecycle_status,
+        s.first_purchase_date,
+        s.last_purchase_date,
+        s.frequency,
+        s.recency_weeks,
+        s.age_weeks,
+        s.mean_repeat_value,
+        s.historical_value,
+        coalesce(s.margin_rate, o.margin_rate) as margin_rate,
+        -- P(alive) = 1 / (1 + δ(x>0) · a/(b+x-1) · ((α+T)/(α+t_x))^(r+x)), in logs against overflow
+        case when pa.r is not null then
+            1.0 / (1.0 + case when s.frequency > 0 then exp(least(700.0,
+                ln(pa.a / (pa.b + s.frequency - 1))
+                + (pa.r + s.frequency) * (ln(pa.alpha + s.age_weeks) - ln(pa.alpha + s.recency_weeks))))
+                else 0.0 end)
+        end as prob_alive,
+        pr.expected_purchases,
+        pr.discounted_expected_purchases,
+        -- Gamma-Gamma E[M | x, m] = p (v + x m) / (p x + q - 1); population mean p v / (q - 1) when x = 0
+        case when pa.p is not null and pa.p * s.frequency + pa.q - 1 > 0 then
+            pa.p * (pa.v + s.frequency * coalesce(s.mean_repeat_value, 0)) / (pa.p * s.frequency + pa.q - 1)
+        end as expected_avg_order_value
+    from summary as s
+    cross join overall as o
+    left join params as pa on true
+    left join predicted as pr on s.customer_key = pr.customer_key
+    left join customers as c on s.customer_key = c.customer_key
+
+),
+
+valued as (
+
+    select
+        *,
+        cast(expected_purchases * expected_avg_order_value * margin_rate as decimal(18, 2)) as expected_margin,
+        cast(discounted_expected_purchases * expected_avg_order_value * margin_rate as decimal(18, 2)) as predicted_value
+    from scored
+
+)
+
+select
+    cast(customer_key as varchar) as customer_key,
+    cast(segment_key as varchar) as segment_key,
+    cast(lifecycle_status as varchar) as lifecycle_status,
+    cast(first_purchase_date as date) as first_purchase_date,
+    cast(last_purchase_date as date) as last_purchase_date,
+    cast(frequency as integer) as frequency,
+    cast(recency_weeks as double) as recency_weeks,
+    cast(age_weeks as double) as age_weeks,
+    cast(mean_repeat_value as decimal(18, 2)) as mean_repeat_order_value,
+    cast(prob_alive as double) as prob_alive,
+    cast(expected_purchases as double) as expected_purchases,
+    cast(expected_avg_order_value as decimal(18, 2)) as expected_avg_order_value,
+    cast(margin_rate * 100 as double) as margin_rate_pct,
+    expected_margin,
+    historical_value,
+    predicted_value,
+    cast(historical_value + predicted_value as decimal(18, 2)) as clv,
+    predicted_value is not null as is_predicted
+from valued
