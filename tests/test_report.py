@@ -1,0 +1,245 @@
+"""The offline segment report (kansrijk.report): its figures equal the marts it draws.
+
+On the demo serving copy every chart's numbers are read back from the HTML (data-* attributes
+and the hidden tables) and compared with plain SQL over the marts. A hand-made serving copy
+checks the whale-curve peak against arithmetic done by hand, and that missing or empty marts
+give a note instead of a failure.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kansrijk import report
+from tests.support import kansrijk_env
+
+CHARTS = ("whale_curve", "segment_map", "segment_clv", "penetration_heatmap", "sales_funnel", "prospect_targets")
+
+
+# --------------------------------------------------------------------------- reading the report back
+
+class ReportParser(HTMLParser):
+    """Each chart: its data-* attributes, its hidden-table rows (exact values) and its svg count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.charts: dict[str, dict] = {}
+        self.external: list[str] = []
+        self._chart: str | None = None
+        self._row: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        ref = a.get("src") or (a.get("href") if tag == "link" else None)
+        if ref:
+            self.external.append(f"<{tag} {ref}>")
+        if "data-chart" in a:
+            self._chart = a["data-chart"]
+            self.charts[self._chart] = {"attrs": {k[5:]: v for k, v in a.items() if k.startswith("data-")},
+                                        "rows": [], "svg": 0}
+        elif self._chart and tag == "svg":
+            self.charts[self._chart]["svg"] += 1
+        elif self._chart and tag == "tr":
+            self._row = {}
+        elif self._row is not None and tag == "td":
+            self._row[a["data-col"]] = a["data-value"]
+
+    def handle_endtag(self, tag):
+        if tag == "tr" and self._row is not None:
+            if self._row:
+                self.charts[self._chart]["rows"].append(self._row)
+            self._row = None
+        elif tag == "section":
+            self._chart = None
+
+
+def read_report(path: Path) -> ReportParser:
+    p = ReportParser()
+    p.feed(Path(path).read_text(encoding="utf-8"))
+    return p
+
+
+def num(v) -> float | None:
+    return None if v in (None, "") else float(v)
+
+
+def close(a, b, tol: float = 0.006) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(float(a) - float(b)) <= tol
+
+
+# --------------------------------------------------------------------------- demo serving copy
+
+@pytest.fixture(scope="module")
+def demo_report(demo_build):
+    path = report.write_report(demo_build)
+    con = duckdb.connect(str(demo_build.serving), read_only=True)
+    yield read_report(path), con, path
+    con.close()
+
+
+def test_report_is_written_offline_with_every_chart(demo_report):
+    parsed, _, path = demo_report
+    print(f"report: {path}")
+    assert path.name == "index.html" and path.parent.name == "report"
+    assert set(CHARTS) <= set(parsed.charts)
+    assert parsed.external == [], "the report must not load anything from elsewhere"
+    text = path.read_text()
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text), "no external URLs"
+    for name in CHARTS:
+        c = parsed.charts[name]
+        assert c["attrs"]["status"] == "ok", f"{name}: {c}"
+        if name != "prospect_targets":
+            assert c["svg"] >= 1, f"{name} has no svg"
+
+
+def test_whale_peak_equals_mart(demo_report):
+    parsed, con, _ = demo_report
+    a = parsed.charts["whale_curve"]["attrs"]
+    peak, customers, total = con.execute(
+        "select max(cumulative_profit_pct), count(*), sum(net_profit) from marts.mart_whale_curve").fetchone()
+    peak_customer_pct = con.execute(
+        "select cumulative_customer_pct from marts.mart_whale_curve "
+        f"where cumulative_profit_pct = {peak} order by profit_rank limit 1").fetchone()[0]
+    assert close(num(a["peak-profit-pct"]), peak, 1e-9)
+    assert close(num(a["peak-customer-pct"]), peak_customer_pct, 1e-9)
+    assert int(a["customers"]) == customers
+    assert close(num(a["total-net-profit"]), total)
+    summary = con.execute("select peak_profit_pct, peak_customer_pct, customers from marts.mart_whale_curve_summary").fetchone()
+    assert close(num(a["peak-profit-pct"]), summary[0], 1e-6)
+    assert close(num(a["peak-customer-pct"]), summary[1], 1e-6)
+    assert int(a["customers"]) == summary[2]
+
+
+def test_segment_clv_equals_mart(demo_report):
+    parsed, con, _ = demo_report
+    rows = parsed.charts["segment_clv"]["rows"]
+    mart = {r[0]: r[1:] for r in con.execute(
+        "select segment_key, customers, clv, acquisition_cost, clv_to_acquisition_cost "
+        "from marts.mart_segment_clv where clv is not null").fetchall()}
+    assert rows, "no CLV bars drawn"
+    assert len(rows) == min(len(mart), report.MAX_SEGMENTS)
+    for r in rows:
+        customers, clv, acq, ratio = mart[r["segment_key"]]
+        assert int(r["customers"]) == customers
+        assert close(num(r["clv"]), clv)
+        assert close(num(r["acquisition_cost"]), acq)
+        assert close(num(r["clv_to_acquisition_cost"]), ratio, 1e-9)
+    # largest CLV first
+    assert [num(r["clv"]) for r in rows] == sorted((num(r["clv"]) for r in rows), reverse=True)
+
+
+def test_funnel_counts_equal_mart(demo_report):
+    parsed, con, _ = demo_report
+    a = parsed.charts["sales_funnel"]["attrs"]
+    calls, appointments, quotes, orders, q2o = con.execute(
+        "select calls, appointments, quotes, orders, quote_to_order_pct from marts.mart_sales_funnel "
+        "where segment_key = 'all' and period = 'all'").fetchone()
+    assert (int(a["calls"]), int(a["appointments"]), int(a["quotes"]), int(a["orders"])) == (
+        calls, appointments, quotes, orders)
+    assert close(num(a["quote-to-order-pct"]), q2o, 1e-9)
+
+
+def test_first_target_rows_equal_mart(demo_report):
+    parsed, con, _ = demo_report
+    rows = parsed.charts["prospect_targets"]["rows"]
+    mart = con.execute("select target_rank, customer_key, lifecycle_status, segment_key, attractiveness_rank, reason "
+                   f"from marts.mart_prospect_targets order by target_rank limit {report.TOP_TARGETS}").fetchall()
+    assert len(rows) == len(mart) > 0
+    for r, m in zip(rows, mart):
+        assert (int(r["target_rank"]), r["customer_key"], r["lifecycle_status"], r["segment_key"]) == m[:4]
+        assert r["attractiveness_rank"] == ("" if m[4] is None else str(m[4]))
+        assert r["reason"] == (m[5] or "")
+
+
+def test_segment_map_equals_marts(demo_report):
+    parsed, con, _ = demo_report
+    rows = parsed.charts["segment_map"]["rows"]
+    mart = {r[0]: r[1:] for r in con.execute(
+        "select a.segment_key, a.attractiveness_rank, p.revenue, p.net_margin_pct "
+        "from marts.mart_segment_attractiveness a join marts.mart_segment_profitability p "
+        "on p.segment_key = a.segment_key and p.period = 'all'").fetchall()}
+    assert rows
+    for r in rows:
+        rank, revenue, margin = mart[r["segment_key"]]
+        assert int(r["attractiveness_rank"]) == rank
+        assert close(num(r["revenue"]), revenue)
+        assert close(num(r["net_margin_pct"]), margin, 1e-9)
+
+
+def test_penetration_heatmap_equals_mart(demo_report):
+    parsed, con, _ = demo_report
+    rows = parsed.charts["penetration_heatmap"]["rows"]
+    # the mart's own per-row figure: share of the segment's buying customers that buy the group
+    mart = {(s, g): pct for s, g, pct in con.execute(
+        "select distinct segment_key, product_group, segment_buyer_share_pct from marts.mart_customer_penetration"
+    ).fetchall()}
+    assert rows
+    for r in rows:
+        assert close(num(r["buyer_share_pct"]), mart[(r["segment_key"], r["product_group"])], 1e-6)
+
+
+# --------------------------------------------------------------------------- hand-made serving copies
+
+def _serving(tmp_path: Path, ddl: list[str]):
+    data = tmp_path / "data"
+    data.mkdir()
+    with duckdb.connect(str(data / "serving.duckdb")) as con:
+        con.execute("create schema marts")
+        for sql in ddl:
+            con.execute(sql)
+    return data
+
+
+def test_whale_peak_by_hand(tmp_path):
+    # Three customers, net profit 100, 50, -30 (total 120), ranked by profit:
+    #   rank 1: cumulative 100 / 120 = 83.33%, customers 1/3 = 33.33%
+    #   rank 2: cumulative 150 / 120 = 125.0%, customers 2/3 = 66.67%   <- the peak
+    #   rank 3: cumulative 120 / 120 = 100.0%, customers 3/3 = 100%
+    data = _serving(tmp_path, [
+        "create table marts.mart_whale_curve (customer_key varchar, profit_rank int, net_profit decimal(18,2),"
+        " cumulative_profit_pct double, cumulative_customer_pct double)",
+        "insert into marts.mart_whale_curve values ('erp:1', 1, 100, 100/1.2, 100/3.0),"
+        " ('erp:2', 2, 50, 125.0, 200/3.0), ('erp:3', 3, -30, 100.0, 100.0)",
+    ])
+    with kansrijk_env(data) as s:
+        path = report.write_report(s)
+    a = read_report(path).charts["whale_curve"]["attrs"]
+    assert close(num(a["peak-profit-pct"]), 125.0, 1e-9)
+    assert close(num(a["peak-customer-pct"]), 66.6667, 1e-3)
+    assert a["peak-rank"] == "2"
+    assert a["value-destroying-customers"] == "1"
+    assert close(num(a["total-net-profit"]), 120)
+
+
+def test_missing_and_empty_marts_give_notes(tmp_path):
+    # Only an empty whale curve and a funnel without any CRM data: every chart is a note.
+    data = _serving(tmp_path, [
+        "create table marts.mart_whale_curve (customer_key varchar, profit_rank int, net_profit decimal(18,2),"
+        " cumulative_profit_pct double, cumulative_customer_pct double)",
+        "create table marts.mart_sales_funnel (segment_key varchar, period varchar, calls bigint,"
+        " appointments bigint, quotes bigint, orders bigint, call_to_appointment_pct double,"
+        " appointment_to_quote_pct double, quote_to_order_pct double, call_to_order_pct double,"
+        " avg_won_order_value decimal(18,2))",
+        "insert into marts.mart_sales_funnel values ('all', 'all', 0, 0, 0, 0, null, null, null, null, null)",
+    ])
+    with kansrijk_env(data) as s:
+        path = report.write_report(s)
+    parsed = read_report(path)
+    assert set(CHARTS) <= set(parsed.charts)
+    for name in CHARTS:
+        assert parsed.charts[name]["attrs"]["status"] == "missing", name
+        assert parsed.charts[name]["svg"] == 0
+    assert "no CRM activities" in path.read_text()
+
+
+def test_no_serving_copy_is_one_clear_sentence(tmp_path):
+    with kansrijk_env(tmp_path / "data") as s:
+        with pytest.raises(report.ReportError, match="No serving copy at .*make run"):
+            report.write_report(s)
