@@ -26,6 +26,11 @@ select
     cast(coalesce(sum(c.net_profit), 0) as decimal(18, 2)) as total_net_profit,
     cast(coalesce(sum(case when c.net_profit > 0 then c.net_profit end), 0) as decimal(18, 2)) as profit_of_profitable_customers,
     cast(coalesce(sum(case when c.net_profit < 0 then c.net_profit end), 0) as decimal(18, 2)) as loss_of_value_destroying_customers,
+    count(case when c.revenue > 0 then 1 end) as buying_customers,
+    count(case when c.revenue > 0 and c.is_value_destroying then 1 end) as value_destroying_buying_customers,
+    cast(100.0 * count(case when c.revenue > 0 and c.is_value_destroying then 1 end)
+         / nullif(count(case when c.revenue > 0 then 1 end), 0) as double) as value_destroying_buying_pct,
+    cast(coalesce(sum(case when c.revenue <= 0 then c.net_profit end), 0) as decimal(18, 2)) as net_profit_without_revenue,
     count(case when c.is_value_destroying and c.revenue_rank <= {{ var('profitability_top_revenue_customers') }} then 1 end)
         as value_destroying_top_revenue_customers
 from {{ ref('int_as_of_date') }} as a
