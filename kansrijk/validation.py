@@ -1,0 +1,250 @@
+"""Great Expectations suites per contract table, run inside DuckDB.
+
+:func:`build_suite` turns one ``contract.Table`` into a GX expectation suite
+(columns present, column types, key not null and unique, accepted values,
+ranges, dates not in the future, non-nullable columns not null).
+:class:`Validator` runs such a suite through a GX SQL data source on the
+warehouse file (duckdb-engine), so the data never leaves DuckDB, and returns a
+:class:`ValidationResult` with one :class:`Failure` per failed rule.
+
+GX state lives in an ephemeral (in-memory) context: nothing is written to the
+repository. :meth:`Validator.build_docs` writes the HTML data docs of the
+validations run by this validator to ``settings.gx_docs_dir``
+(``<DATA_DIR>/gx_docs/index.html``); ingest calls it once per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from kansrijk import contract, gx_duckdb
+
+# The SQL type names GX observes through duckdb-engine for each contract type
+# (GX reports DECIMAL as NUMERIC, VARCHAR as String, BIGINT as BigInteger).
+GX_TYPES: dict[str, list[str]] = {
+    "string": ["VARCHAR", "String", "STRING"],
+    "int": ["BIGINT", "BigInteger", "INTEGER"],
+    "decimal": ["NUMERIC", "DECIMAL"],
+    "date": ["DATE", "Date"],
+    "timestamp": ["TIMESTAMP", "DateTime", "DATETIME"],
+    "bool": ["BOOLEAN", "Boolean"],
+}
+MAX_EXAMPLES = 3
+DATASOURCE = "kansrijk_warehouse"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed rule: ``column`` fails ``rule`` on ``unexpected_count`` rows."""
+
+    rule: str
+    column: str | None
+    unexpected_count: int | None
+    examples: tuple[str, ...] = ()
+    expectation: str = ""
+
+    def describe(self) -> str:
+        """``column x fails 'rule' on N rows, e.g. a, b, c`` (no file prefix)."""
+        what = f"column {self.column}" if self.column else "table"
+        text = f"{what} fails '{self.rule}'"
+        if self.unexpected_count is not None:
+            text += f" on {self.unexpected_count} row{'s' if self.unexpected_count != 1 else ''}"
+        if self.examples:
+            text += ", e.g. " + ", ".join(self.examples)
+        return text
+
+
+@dataclass
+class ValidationResult:
+    table: str
+    success: bool
+    rows: int
+    seconds: float
+    failures: list[Failure] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return "; ".join(f.describe() for f in self.failures)
+
+
+def _rule(column: str | None, rule: str) -> dict[str, Any]:
+    return {"kansrijk_rule": rule, "kansrijk_column": column}
+
+
+def _between_rule(lo: Any, hi: Any) -> str:
+    if lo is not None and hi is not None:
+        return f"between {_fmt(lo)} and {_fmt(hi)}"
+    if lo is not None:
+        return f">= {_fmt(lo)}"
+    return f"<= {_fmt(hi)}"
+
+
+def build_suite(table: contract.Table, today: dt.date | None = None) -> gx.ExpectationSuite:
+    """The GX expectation suite for one contract table (dates judged against ``today``)."""
+    today = today or dt.date.today()
+    latest_date = today + dt.timedelta(days=1)
+    latest_ts = dt.datetime.combine(latest_date, dt.time(23, 59, 59))
+    suite = gx.ExpectationSuite(name=f"contract_{table.name}")
+    add = suite.add_expectation
+    for col in table.columns:
+        add(gxe.ExpectColumnToExist(column=col.name, meta=_rule(col.name, "column present")))
+    for col in table.columns:
+        add(gxe.ExpectColumnValuesToBeInTypeList(
+            column=col.name, type_list=GX_TYPES[col.type],
+            meta=_rule(col.name, f"of type {contract.duckdb_type(col.type)}"),
+        ))
+    not_null = list(dict.fromkeys([*table.key, *(c.name for c in table.columns if not c.nullable)]))
+    for name in not_null:
+        add(gxe.ExpectColumnValuesToNotBeNull(column=name, meta=_rule(name, "not null")))
+    if len(table.key) == 1:
+        add(gxe.ExpectColumnValuesToBeUnique(column=table.key[0], meta=_rule(table.key[0], "unique key")))
+    else:
+        add(gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=list(table.key),
+            meta=_rule(", ".join(table.key), f"unique key ({', '.join(table.key)})"),
+        ))
+    for col in table.columns:
+        if col.accepted:
+            add(gxe.ExpectColumnValuesToBeInSet(
+                column=col.name, value_set=list(col.accepted),
+                meta=_rule(col.name, "in {" + ", ".join(col.accepted) + "}"),
+            ))
+        if col.min is not None or col.max is not None:
+            add(gxe.ExpectColumnValuesToBeBetween(
+                column=col.name, min_value=col.min, max_value=col.max,
+                meta=_rule(col.name, _between_rule(col.min, col.max)),
+            ))
+        if col.not_future:
+            hi: Any = latest_ts if col.type == "timestamp" else latest_date
+            add(gxe.ExpectColumnValuesToBeBetween(
+                column=col.name, max_value=hi,
+                meta=_rule(col.name, f"not after {latest_date.isoformat()} (today + 1 day)"),
+            ))
+    return suite
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "(" + ", ".join(f"{k}={_fmt(v)}" for k, v in value.items()) + ")"
+    return str(value)
+
+
+def _examples(values: list[Any] | None) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for v in values or []:
+        seen.setdefault(_fmt(v), None)
+        if len(seen) == MAX_EXAMPLES:
+            break
+    return tuple(seen)
+
+
+def _quiet_gx() -> None:
+    for name in ("great_expectations", "great_expectations.execution_engine", "great_expectations.expectations"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class Validator:
+    """One GX context and SQL data source on the warehouse file, reused for every file of a run.
+
+    The warehouse must be opened by the caller with :func:`kansrijk.gx_duckdb.connect`
+    (same DuckDB configuration as duckdb-engine), and tables to validate must be
+    committed so that GX's own connections see them.
+    """
+
+    def __init__(self, warehouse: Path, docs_dir: Path | None = None, today: dt.date | None = None) -> None:
+        gx_duckdb.install()
+        _quiet_gx()
+        self.today = today or dt.date.today()
+        self.docs_dir = docs_dir
+        self.context = gx.get_context(mode="ephemeral")
+        try:
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        except Exception:  # progress bars are cosmetic; an older GX may lack the setting
+            pass
+        if docs_dir is not None:
+            self.context.add_data_docs_site(
+                site_name="kansrijk_local",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+        self.datasource = self.context.data_sources.add_sql(name=DATASOURCE, connection_string=gx_duckdb.url(warehouse))
+        self._definitions: dict[tuple[str, str, str], Any] = {}
+        self.validated = 0
+
+    def _definition(self, contract_table: str, schema: str, table: str) -> Any:
+        key = (contract_table, schema, table)
+        if key not in self._definitions:
+            asset_name = f"{schema}.{table}"
+            asset = self.datasource.add_table_asset(name=asset_name, table_name=table, schema_name=schema)
+            batch = asset.add_batch_definition_whole_table(f"{asset_name}:all")
+            suite = self.context.suites.add(build_suite(contract.TABLES[contract_table], self.today))
+            vd = gx.ValidationDefinition(name=f"{asset_name}:{contract_table}", data=batch, suite=suite)
+            self._definitions[key] = self.context.validation_definitions.add(vd)
+        return self._definitions[key]
+
+    def validate(self, contract_table: str, schema: str, table: str | None = None, rows: int = 0) -> ValidationResult:
+        """Validate ``schema.table`` (default: the contract table's name) against its contract suite."""
+        t0 = time.perf_counter()
+        vd = self._definition(contract_table, schema, table or contract_table)
+        # First pass BOOLEAN_ONLY: GX then skips the example queries (on a compound key these
+        # cost as much as the check itself). Only a failing suite is re-run for counts and examples.
+        res = vd.run(result_format={"result_format": "BOOLEAN_ONLY"})
+        if not res.success:
+            res = vd.run(result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20})
+        failures: list[Failure] = []
+        for r in res.results:
+            if r.success:
+                continue
+            cfg = r.expectation_config
+            meta = cfg.meta or {}
+            column = meta.get("kansrijk_column", cfg.kwargs.get("column"))
+            rule = meta.get("kansrijk_rule", cfg.type)
+            info = r.exception_info or {}
+            if info.get("raised_exception"):
+                failures.append(Failure(f"{rule} (GX error: {info.get('exception_message')})", column, None, (), cfg.type))
+                continue
+            result = r.result or {}
+            count = result.get("unexpected_count")
+            examples = _examples(result.get("partial_unexpected_list"))
+            if not examples and "observed_value" in result:
+                examples = (f"found {_fmt(result['observed_value'])}",)
+            failures.append(Failure(rule, column, count, examples, cfg.type))
+        self.validated += 1
+        return ValidationResult(contract_table, not failures, rows, time.perf_counter() - t0, failures)
+
+    def build_docs(self) -> Path | None:
+        """Write the HTML data docs of this validator's runs; return the index page."""
+        if self.docs_dir is None or not self.validated:
+            return None
+        self.context.build_data_docs(site_names=["kansrijk_local"])
+        index = self.docs_dir / "index.html"
+        return index if index.exists() else None
+
+    def close(self) -> None:
+        """Release GX's pooled DuckDB connections."""
+        try:
+            self.datasource.get_engine().dispose()
+        except Exception:
+            pass
