@@ -175,8 +175,19 @@ combined as (
         case when has_customers then
             ({% for name, column, h in metrics %}{{ name }}_weight * {{ name }}_score{{ ' + ' if not loop.last }}{% endfor %})
             / nullif({% for name, column, h in metrics %}{{ name }}_weight{{ ' + ' if not loop.last }}{% endfor %}, 0)
-        end as historical_score
+        end as raw_score
     from scores
+
+),
+
+-- a score from few customers is pulled toward the neutral 50 (credibility weighting):
+-- customers / (customers + var scorecard_credibility_customers) of the distance is kept
+credible as (
+
+    select
+        *,
+        50 + (raw_score - 50) * customers / (customers + {{ var('scorecard_credibility_customers') }}) as historical_score
+    from combined
 
 )
 
@@ -216,5 +227,6 @@ select
         order by case when has_customers then 0 else 1 end, historical_score desc nulls last,
                  revenue desc, prospects desc, segment_key
     ) as bigint) as historical_rank,
+    cast(raw_score as double) as historical_score_raw,
     has_customers
-from combined
+from credible
