@@ -326,15 +326,15 @@ def segment_map(con: duckdb.DuckDBPyConnection) -> Chart:
 
 
 def _hbars(name: str, title: str, labels: list[str], values: list[float | None], fmt, ref: float | None = None,
-           ref_label: str = "") -> str:
+           ref_label: str = "", w: int = W) -> str:
     n = max(len(labels), 1)
-    bar_h, gap, left = 18, 6, 170
-    h = PAD_T + n * (bar_h + gap) + 40
+    bar_h, gap, left = 16, 5, 100
+    h = PAD_T + 10 + n * (bar_h + gap) + 40
     vals = [v for v in values if v is not None]
     lo, hi = min([0.0] + vals + ([ref] if ref is not None else [])), max([0.0] + vals + ([ref] if ref is not None else []))
     ticks = _nice_ticks(lo, hi if hi > lo else lo + 1)
-    x = Scale(ticks[0], ticks[-1], left, W - PAD_R - 70)
-    out = [_svg_open(name, h=h, label=title)]
+    x = Scale(ticks[0], ticks[-1], left, w - 60)
+    out = [_svg_open(name, w=w, h=h, label=title)]
     for t in ticks:
         out.append(f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{PAD_T - 4}" y2="{h - 30}"/>')
         out.append(f'<text class="tick" x="{x(t):.1f}" y="{h - 14}" text-anchor="middle">{_e(fmt(t))}</text>')
@@ -351,7 +351,7 @@ def _hbars(name: str, title: str, labels: list[str], values: list[float | None],
         out.append(f'<text class="val" x="{x1 + 4:.1f}" y="{yy + bar_h - 5}">{_e(fmt(v))}</text>')
     if ref is not None:
         out.append(f'<line class="ref" x1="{x(ref):.1f}" x2="{x(ref):.1f}" y1="{PAD_T - 4}" y2="{h - 30}"/>')
-        out.append(f'<text class="annot" x="{x(ref) + 4:.1f}" y="{PAD_T + 6}">{_e(ref_label)}</text>')
+        out.append(f'<text class="annot" x="{x(ref) + 4:.1f}" y="{PAD_T - 8}">{_e(ref_label)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -374,11 +374,12 @@ def segment_clv(con: duckdb.DuckDBPyConnection) -> Chart:
         return _missing(name, title, how, "No CLV chart: no segment has a CLV (the CLV models could not be fitted "
                                           "on this data; see marts.clv_model_fit).")
     labels = [r["segment_key"] for r in rows]
-    left = _hbars(name + "_clv", "CLV per customer", labels, [_num(r["clv"]) for r in rows], _eur)
+    left = _hbars(name + "_clv", "CLV per customer", labels, [_num(r["clv"]) for r in rows], _eur, w=440)
     right = _hbars(name + "_ratio", "CLV / acquisition cost", labels,
                    [_num(r["clv_to_acquisition_cost"]) for r in rows], lambda v: f"{v:.1f}×",
-                   ref=1.0, ref_label="pays back")
-    svg = f'<div class="pair"><div>{left}</div><div>{right}</div></div>'
+                   ref=1.0, ref_label="pays back", w=440)
+    svg = (f'<div class="pair"><div><h3>CLV per customer (EUR)</h3>{left}</div>'
+           f'<div><h3>CLV / acquisition cost</h3>{right}</div></div>')
     return Chart(name, title, how, svg=svg, attrs={"segments": len(rows)},
                  columns=["segment_key", "customers", "clv", "acquisition_cost", "clv_to_acquisition_cost"],
                  rows=rows)
@@ -530,7 +531,7 @@ svg.plot{max-width:100%;height:auto;display:block;font-size:12px}
 .bubble{fill:#1f5aa0;fill-opacity:.45;stroke:#1f5aa0}.bubble.clipped{fill:none;stroke-dasharray:3 2}.bubble-label{font-size:10px;fill:#333}
 .bar{fill:#1f5aa0}.bar.neg{fill:#c0392b}.val{font-size:11px;fill:#333}.muted{fill:#999}
 .bar.funnel{fill:#3b7dd8}.funnel-label{fill:#fff;font-weight:600;font-size:14px}.cellval{font-size:10px}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:8px}
+.pair h3{font-size:14px;margin:4px 0}.pair{display:grid;grid-template-columns:1fr 1fr;gap:8px}
 table.chart-data{border-collapse:collapse;width:100%;font-size:13px}
 table.chart-data th,table.chart-data td{border-bottom:1px solid #e6e8eb;padding:4px 6px;text-align:left;vertical-align:top}
 table.chart-data th{background:#f0f2f5}td[data-col=reason]{min-width:320px}

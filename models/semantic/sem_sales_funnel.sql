@@ -17,5 +17,5 @@ select
     orders,
     won_order_value
 from {{ ref('mart_sales_funnel') }}
-where segment_key <> 'all'
+where coalesce(segment_key, '') <> 'all'
   and period <> 'all'
