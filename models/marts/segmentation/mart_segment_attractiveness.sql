@@ -75,13 +75,23 @@ combined as (
         s.cost_of_sales_vs_avg,
         s.sales_effort_vs_avg,
         s.hit_rate_pct,
+        s.won,
+        s.lost,
         s.revenue_growth_pct,
         s.market_penetration_pct,
         {%- for name in labels %}
         s.{{ name }}_score{{ ',' if not loop.last }}
         {%- endfor %}
     from scorecard as s
+    {%- if var('segment_by_region') %}
+    -- segments split by country take the assessment of their own key, else of industry-size
+    inner join {{ ref('dim_segment') }} as d on s.segment_key = d.segment_key
+    left join assessment_by_segment as own on s.segment_key = own.segment_key
+    left join assessment_by_segment as a
+        on a.segment_key = coalesce(own.segment_key, coalesce(d.industry_code, 'unknown') || '-' || d.size_class)
+    {%- else %}
     left join assessment_by_segment as a on s.segment_key = a.segment_key
+    {%- endif %}
 
 ),
 
@@ -89,6 +99,7 @@ scored as (
 
     select
         *,
+        100.0 * sum(won) over () / nullif(sum(won + lost) over (), 0) as company_hit_rate_pct,
         (coalesce({{ var('attractiveness_weight_history') }} * historical_score, 0)
          + coalesce({{ var('attractiveness_weight_assessment') }} * assessment_score_100, 0))
         / nullif(
@@ -108,23 +119,36 @@ strengths as (
         segment_key,
         {{ name }}_score as strength,
         '{{ label }}' ||
-        {%- if name == 'margin' %} ' (' || cast(round(margin_vs_avg) as varchar) || ' vs avg 100)'
-        {%- elif name == 'cost_of_sales' %} ' (' || cast(round(cost_of_sales_vs_avg) as varchar) || ' vs avg 100)'
-        {%- elif name == 'sales_effort' %} ' (' || cast(round(sales_effort_vs_avg) as varchar) || ' vs avg 100)'
-        {%- elif name == 'hit_rate' %} ' (' || cast(round(hit_rate_pct) as varchar) || '%)'
-        {%- elif name == 'growth' %} ' (' || cast(round(revenue_growth_pct) as varchar) || '%)'
+        {%- if name == 'margin' %} ' (' || cast(cast(round(margin_vs_avg) as bigint) as varchar) || ' vs avg 100)'
+        {%- elif name == 'cost_of_sales' %} ' (' || cast(cast(round(cost_of_sales_vs_avg) as bigint) as varchar) || ' vs avg 100)'
+        {%- elif name == 'sales_effort' %} ' (' || cast(cast(round(sales_effort_vs_avg) as bigint) as varchar) || ' vs avg 100)'
+        {%- elif name == 'hit_rate' %} ' (' || cast(cast(round(hit_rate_pct) as bigint) as varchar) || '%)'
+        {%- elif name == 'growth' %} ' (' || case when revenue_growth_pct > 0 then '+' else '' end
+                                    || cast(cast(round(revenue_growth_pct) as bigint) as varchar) || '%)'
         {%- else %} ' (' || cast(round(market_penetration_pct, 1) as varchar) || '%)'
         {%- endif %} as label
     from scored
     where {{ var('scorecard_weight_' ~ name) }} > 0
       and {{ name }}_score >= {{ var('attractiveness_reason_min_score') }}
+      -- a strength must also be better than the company as a whole, not only than most segments
+      {%- if name == 'margin' %}
+      and margin_vs_avg > 100
+      {%- elif name == 'cost_of_sales' %}
+      and cost_of_sales_vs_avg < 100
+      {%- elif name == 'sales_effort' %}
+      and sales_effort_vs_avg < 100
+      {%- elif name == 'hit_rate' %}
+      and hit_rate_pct > company_hit_rate_pct
+      {%- elif name == 'growth' %}
+      and revenue_growth_pct > 0
+      {%- endif %}
     union all
     {% endfor -%}
     {%- for c in criteria %}
     select
         segment_key,
         100.0 * ({{ c }} - 1) / 4 as strength,
-        '{{ c }} ' || cast(round({{ c }}, 1) as varchar) || '/5' as label
+        '{{ c }} ' || cast(cast(round({{ c }}, 1) as decimal(3, 1)) as varchar) || '/5' as label
     from scored
     where 100.0 * ({{ c }} - 1) / 4 >= {{ var('attractiveness_reason_min_score') }}
     {% if not loop.last %}union all{% endif %}
@@ -162,7 +186,7 @@ select
         when r.strengths is null then 'no marked strengths'
         else 'strengths: ' || r.strengths
     end
-    || case when not s.has_assessment then ' (history only: no assessment)' else '' end
+    || case when not s.has_assessment and s.has_customers then ' (history only: no assessment)' else '' end
     || case when not s.has_customers and s.has_assessment then ' (assessment only: no customers)' else '' end
         as reason
 from scored as s

@@ -72,7 +72,8 @@ cost_of_sales as (
     select
         c.segment_key,
         sum(p.revenue) as revenue,
-        sum(p.commission + p.sales_effort + p.marketing) as cost_of_sales
+        sum(p.commission + p.sales_effort + p.marketing) as cost_of_sales,
+        sum(p.net_profit) as net_profit
     from {{ ref('mart_customer_profitability') }} as p
     inner join customers as c on p.customer_key = c.customer_key
     cross join as_of as a
@@ -101,6 +102,7 @@ joined as (
         coalesce(s.revenue_prior_window, 0) as revenue_prior_window,
         cs.revenue as cost_of_sales_revenue,
         cs.cost_of_sales,
+        cs.net_profit,
         coalesce(r.activity_minutes, 0) as activity_minutes,
         coalesce(r.opportunities, 0) as opportunities,
         coalesce(r.won, 0) as won,
@@ -123,6 +125,7 @@ company as (
     select
         100.0 * (sum(revenue) - sum(cost_of_goods)) / nullif(sum(revenue), 0) as gross_margin_pct,
         100.0 * sum(cost_of_sales) / nullif(sum(cost_of_sales_revenue), 0) as cost_of_sales_pct,
+        100.0 * sum(net_profit) / nullif(sum(cost_of_sales_revenue), 0) as net_margin_pct,
         1.0 * sum(activity_minutes) / nullif(sum(customers), 0) as sales_effort_minutes_per_customer
     from joined
 
@@ -137,6 +140,8 @@ metrics as (
         case when j.revenue > 0 then 100.0 * (j.revenue - j.cost_of_goods) / j.revenue end as gross_margin_pct,
         case when j.cost_of_sales_revenue > 0
              then 100.0 * j.cost_of_sales / j.cost_of_sales_revenue end as cost_of_sales_pct,
+        case when j.cost_of_sales_revenue > 0
+             then 100.0 * j.net_profit / j.cost_of_sales_revenue end as net_margin_pct,
         case when j.has_crm and j.customers > 0
              then 1.0 * j.activity_minutes / j.customers end as sales_effort_minutes_per_customer,
         100.0 * j.won / nullif(j.won + j.lost, 0) as hit_rate_pct,
@@ -145,6 +150,7 @@ metrics as (
              then 100.0 * (j.revenue - j.revenue_prior_window) / j.revenue_prior_window end as revenue_growth_pct,
         c.gross_margin_pct as company_gross_margin_pct,
         c.cost_of_sales_pct as company_cost_of_sales_pct,
+        c.net_margin_pct as company_net_margin_pct,
         c.sales_effort_minutes_per_customer as company_sales_effort_minutes_per_customer
     from joined as j
     cross join company as c
@@ -206,6 +212,9 @@ select
     cast(revenue_growth_pct as double) as revenue_growth_pct,
     cast(gross_margin_pct as double) as gross_margin_pct,
     cast(100.0 * gross_margin_pct / nullif(company_gross_margin_pct, 0) as double) as margin_vs_avg,
+    cast(net_profit as decimal(18, 2)) as net_profit,
+    cast(net_margin_pct as double) as net_margin_pct,
+    cast(net_margin_pct - company_net_margin_pct as double) as net_margin_vs_avg_pts,
     cast(cost_of_sales as decimal(18, 2)) as cost_of_sales,
     cast(cost_of_sales_pct as double) as cost_of_sales_pct,
     cast(100.0 * cost_of_sales_pct / nullif(company_cost_of_sales_pct, 0) as double) as cost_of_sales_vs_avg,
