@@ -1,6 +1,8 @@
 {#- One row per customer with at least one purchase up to the calibration end: the RFM summary the
-    BG/NBD and Gamma-Gamma models read. A purchase is a customer-day with positive revenue (invoice
-    lines of that day summed, credit notes included); frequency counts repeat purchase days, recency
+    BG/NBD and Gamma-Gamma models read. A purchase is a customer-day with a non-credit invoice whose
+    revenue (invoice lines of that day summed, credit notes included) is not negative: a day that
+    credit notes outweigh is no purchase, a free delivery (revenue 0, as in CDNOW) is one. Frequency
+    counts repeat purchase days, recency
     and age are in weeks (days / 7). Margin comes from mart_customer_profitability (months up to the
     calibration end). Holdout purchases (after the calibration end up to var clv_holdout_end) are
     only counted here for clv_holdout_check; the models never see them. -#}
@@ -16,7 +18,8 @@ customer_days as (
     select
         customer_key,
         invoice_date,
-        sum(revenue) as revenue
+        sum(revenue) as revenue,
+        count(case when not is_credit_note then 1 end) as order_lines
     from {{ ref('int_sales_lines') }}
     where not is_orphan
     group by customer_key, invoice_date
@@ -27,7 +30,8 @@ purchases as (
 
     select d.customer_key, d.invoice_date, d.revenue
     from customer_days as d
-    where d.revenue > 0
+    where d.order_lines > 0
+      and d.revenue >= 0
 
 ),
 
