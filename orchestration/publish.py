@@ -1,0 +1,98 @@
+"""Serving assets: `serving/published_marts` (write-audit-publish) and the optional report.
+
+`published_marts` calls ``kansrijk.publish.publish``: it audits the warehouse marts
+against raw and swaps a complete new serving file in with one atomic rename. A failed
+audit is a data failure (not retried) and leaves the serving file untouched.
+`serving/segment_report` exists when ``kansrijk.report`` does; it runs
+``python -m kansrijk.report`` on the serving copy, as `make report` does.
+"""
+
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from kansrijk.publish import PublishError, publish
+from kansrijk.refresh import gaps
+from kansrijk.settings import REPO_ROOT
+from orchestration.dbt_assets import keys_in_layer
+from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, is_transient
+
+PUBLISHED_KEY = AssetKey(["serving", "published_marts"])
+REPORT_KEY = AssetKey(["serving", "segment_report"])
+MART_KEYS = keys_in_layer("marts")
+
+
+def _dbt_invocation_id(context: AssetExecutionContext) -> str | None:
+    """The dbt invocation that built the newest of the marts (dagster-dbt records it)."""
+    newest = None
+    for key in MART_KEYS:
+        event = context.instance.get_latest_materialization_event(key)
+        if event is not None and (newest is None or event.timestamp > newest.timestamp):
+            newest = event
+    if newest is None or newest.asset_materialization is None:
+        return None
+    value = newest.asset_materialization.metadata.get("invocation_id")
+    return value.value if value is not None else None
+
+
+@asset(
+    key=PUBLISHED_KEY,
+    deps=MART_KEYS,
+    group_name="serving",
+    kinds={"duckdb"},
+    pool=POOL,
+    retry_policy=RETRY,
+    description=(
+        "The serving copy (<data dir>/serving.duckdb): the audited marts schema plus marts.publish_log, "
+        "swapped in atomically. BI tools open it read-only."
+    ),
+)
+def published_marts(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
+    s = kansrijk.settings
+    try:
+        counts = publish(s, dbt_invocation_id=_dbt_invocation_id(context))
+    except PublishError as e:
+        raise data_failure(str(e)) from None
+    except duckdb.Error as e:
+        if is_transient(e):
+            raise
+        raise data_failure(f"Publish failed: {str(e).splitlines()[0]} The serving copy was left as it was.") from e
+    warnings = gaps(s)
+    for w in warnings:
+        context.log.warning(w)
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(s.serving)),
+            "tables": MetadataValue.int(len(counts)),
+            "row_counts": MetadataValue.json(counts),
+            "warnings": MetadataValue.md("\n".join(f"- {w}" for w in warnings) or "none"),
+        }
+    )
+
+
+def report_available() -> bool:
+    return importlib.util.find_spec("kansrijk.report") is not None
+
+
+@asset(
+    key=REPORT_KEY,
+    deps=[PUBLISHED_KEY],
+    group_name="serving",
+    kinds={"html"},
+    description="The offline HTML segment report (<data dir>/report/index.html), written from the serving copy.",
+)
+def segment_report(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
+    s = kansrijk.settings
+    out = subprocess.run([sys.executable, "-m", "kansrijk.report"], cwd=REPO_ROOT, env=dict(os.environ),
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise data_failure(f"The segment report failed: {(out.stderr or out.stdout).strip()[-500:]}")
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(s.report_dir / "index.html"))})
+
+
+SERVING_ASSETS = [published_marts, segment_report] if report_available() else [published_marts]

@@ -1,0 +1,205 @@
+"""Readers of the serving copy never see a half-published file.
+
+Three reader processes (spawned) open `serving.duckdb` read-only in a loop, a new
+connection per read, while the main process publishes again and again, with a changed
+warehouse in between (a second delivery, ingested and built). Each read checks that
+the newest `marts.publish_log` row's `row_counts` equals the actual `count(*)` of every
+mart in the same connection: a torn publish would break that equality. A BI tool's
+SQLAlchemy URL (duckdb-engine, read-only) reflects and reads every mart.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import time
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.support import build_warehouse, kansrijk_env, write_landing
+
+READERS = 3
+READ_SECONDS = 20  # each reader reads at least this long, and until the main process is done
+MAX_SECONDS = 240  # hard stop for a reader
+
+
+def small_company(root: Path, delivery: str = "2026-09-01", *, second: bool = False) -> Path:
+    """A company of four ERP customers (C1..C4) and a CRM prospect (A5).
+
+    ``second=True`` writes the next delivery: the full customer snapshot plus customer C5
+    and one new invoice of C5 and a new ledger entry (so every mart's figures change).
+    """
+    customers = [
+        {"customer_id": f"C{i}", "customer_name": f"Klant {i} BV", "industry_code": ind, "employee_count": emp,
+         "country": "NL", "created_date": date(2024, 1, 1), "payment_terms_days": 30, "is_blocked": False}
+        for i, ind, emp in [(1, "46", 20), (2, "46", 60), (3, "43", 5), (4, "43", 12)] + ([(5, "46", 8)] if second else [])
+    ]
+    products = [
+        {"product_id": "P1", "product_name": "Bout", "product_group": "G1", "unit_cost": D("6"), "list_price": D("10"), "is_active": True},
+        {"product_id": "P2", "product_name": "Moer", "product_group": "G2", "unit_cost": D("3"), "list_price": D("5"), "is_active": True},
+    ]
+
+    def inv(i, cust, day):
+        return {"invoice_id": i, "customer_id": cust, "invoice_date": day, "due_date": day, "currency": "EUR",
+                "order_channel": "web", "is_credit_note": False, "sales_rep": "R1"}
+
+    def line(i, no, prod, qty, price):
+        net = D(qty) * D(price)
+        return {"invoice_id": i, "line_no": no, "product_id": prod, "quantity": D(qty), "unit_price": D(price),
+                "discount_pct": D("0"), "net_amount": net, "cost_amount": net * D("0.6")}
+
+    def gl(e, day, cc, amount):
+        return {"entry_id": e, "posting_date": day, "gl_account": "4000", "gl_account_name": "Kosten",
+                "cost_center": cc, "amount": D(amount), "description": cc}
+
+    if second:
+        tables = {
+            "erp_customers": customers,
+            "erp_sales_invoices": [inv("I9", "C5", date(2026, 9, 10))],
+            "erp_sales_invoice_lines": [line("I9", 1, "P1", "7", "10")],
+            "erp_gl_entries": [gl("G9", date(2026, 9, 30), "GEN", "12.00")],
+        }
+        return write_landing(root, delivery, tables)
+    invoices = [inv("I1", "C1", date(2026, 6, 5)), inv("I2", "C2", date(2026, 7, 6)),
+                inv("I3", "C3", date(2026, 7, 20)), inv("I4", "C1", date(2026, 8, 3)), inv("I5", "C4", date(2026, 8, 14))]
+    lines = [line("I1", 1, "P1", "10", "10"), line("I1", 2, "P2", "4", "5"), line("I2", 1, "P1", "30", "10"),
+             line("I3", 1, "P2", "8", "5"), line("I4", 1, "P1", "5", "10"), line("I5", 1, "P1", "2", "10")]
+    accounts = [
+        {"account_id": f"A{i}", "erp_customer_id": f"C{i}", "account_name": f"Klant {i} BV", "industry_code": "46",
+         "employee_count": 20, "country": "NL", "created_date": date(2024, 1, 1)} for i in range(1, 5)
+    ] + [{"account_id": "A5", "account_name": "Prospect BV", "industry_code": "46", "employee_count": 30,
+          "country": "NL", "created_date": date(2025, 1, 1)}]
+    activities = [
+        {"activity_id": "X1", "account_id": "A1", "activity_type": "visit", "activity_date": date(2026, 7, 1),
+         "duration_minutes": 60, "owner": "R1", "outcome": "contact"},
+        {"activity_id": "X2", "account_id": "A5", "activity_type": "call", "activity_date": date(2026, 8, 1),
+         "duration_minutes": 15, "owner": "R1", "outcome": "appointment"},
+    ]
+    tables = {
+        "erp_customers": customers,
+        "erp_products": products,
+        "erp_sales_invoices": invoices,
+        "erp_sales_invoice_lines": lines,
+        "erp_gl_entries": [gl("G1", date(2026, 7, 31), "OE", "20.00"), gl("G2", date(2026, 8, 31), "GEN", "30.00")],
+        "crm_accounts": accounts,
+        "crm_activities": activities,
+    }
+    return write_landing(root, delivery, tables)
+
+
+def read_once(path: str) -> tuple[int, bool, str]:
+    """One read: (publish_log rows, consistent?, detail) in one fresh read-only connection."""
+    con = duckdb.connect(path, read_only=True)
+    try:
+        log_rows, latest = con.execute(
+            "select count(*), arg_max(row_counts, published_at) from marts.publish_log"
+        ).fetchone()
+        claimed = json.loads(latest)
+        tables = {r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' and table_name <> 'publish_log'"
+        ).fetchall()}
+        actual = {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in sorted(tables)}
+    finally:
+        con.close()
+    ok = claimed == actual
+    return log_rows, ok, "" if ok else f"publish_log says {claimed}, tables hold {actual}"
+
+
+def _reader(path: str, stop, results) -> None:
+    start = time.monotonic()
+    reads, errors, inconsistent, versions = 0, [], [], set()
+    while time.monotonic() - start < MAX_SECONDS and (time.monotonic() - start < READ_SECONDS or not stop.is_set()):
+        try:
+            log_rows, ok, detail = read_once(path)
+            versions.add(log_rows)
+            if not ok:
+                inconsistent.append(detail)
+        except Exception as e:  # noqa: BLE001 - every error is a finding
+            errors.append(repr(e))
+        reads += 1
+    results.put({"reads": reads, "errors": errors[:5], "n_errors": len(errors),
+                 "inconsistent": inconsistent[:5], "n_inconsistent": len(inconsistent), "versions": sorted(versions)})
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    root = tmp_path_factory.mktemp("readers")
+    landing = root / "landing"
+    small_company(landing)
+    s = build_warehouse(root, landing)
+    assert s.serving.exists()
+    return root, landing, s
+
+
+def test_readers_see_whole_snapshots_while_publishing(served):
+    from kansrijk.ingest import ingest_landing
+    from kansrijk.publish import publish
+    from kansrijk.refresh import run_dbt
+
+    root, landing, s = served
+    ctx = mp.get_context("spawn")
+    stop, results = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_reader, args=(str(s.serving), stop, results)) for _ in range(READERS)]
+    for p in procs:
+        p.start()
+    try:
+        with kansrijk_env(root / "data", landing) as env:
+            for _ in range(3):
+                publish(env)
+            small_company(landing, "2026-10-01", second=True)  # the warehouse changes in between
+            assert ingest_landing(env).ok
+            run_dbt(env, "build", quiet=True)
+            for _ in range(3):
+                publish(env)
+    finally:
+        stop.set()
+        outcomes = [results.get(timeout=MAX_SECONDS + 30) for _ in procs]
+        for p in procs:
+            p.join(timeout=30)
+    assert all(o["reads"] > 0 for o in outcomes), outcomes
+    assert [o["n_errors"] for o in outcomes] == [0] * READERS, outcomes
+    assert [o["n_inconsistent"] for o in outcomes] == [0] * READERS, outcomes
+    # the readers really read across swaps: more than one publish_log length was seen
+    assert len({v for o in outcomes for v in o["versions"]}) > 1, outcomes
+    # first build + 6 publishes; the last one carries the second delivery's customer C5
+    log_rows, ok, detail = read_once(str(s.serving))
+    assert (log_rows, ok) == (7, True), detail
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        assert con.execute("select count(*) from marts.dim_customer where customer_key = 'erp:C5'").fetchone()[0] == 1
+        deliveries = con.execute("select arg_max(deliveries, published_at) from marts.publish_log").fetchone()[0]
+    assert deliveries == "2026-09-01,2026-10-01"
+
+
+def test_bi_tool_reads_every_mart_through_sqlalchemy(served):
+    from sqlalchemy import MetaData, Table, create_engine, func, select
+
+    _, _, s = served
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        marts = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+    engine = create_engine(f"duckdb:///{s.serving}?access_mode=read_only")
+    try:
+        meta = MetaData()
+        meta.reflect(bind=engine, schema="marts")
+        reflected = {t.name for t in meta.sorted_tables}
+        assert reflected == marts
+        with engine.connect() as conn:
+            for name in sorted(marts):
+                table = Table(name, MetaData(), schema="marts", autoload_with=engine)
+                assert table.columns, name
+                rows = conn.execute(select(table).limit(5)).fetchall()
+                n = conn.execute(select(func.count()).select_from(table)).scalar_one()
+                assert len(rows) == min(n, 5), name
+            assert conn.execute(select(func.count()).select_from(meta.tables["marts.dim_customer"])).scalar_one() == 4
+    finally:
+        engine.dispose()
+    # read-only: the BI connection cannot write
+    engine = create_engine(f"duckdb:///{s.serving}?access_mode=read_only")
+    try:
+        with engine.connect() as conn, pytest.raises(Exception, match="read-only"):
+            conn.exec_driver_sql("create table marts.scratch (x int)")
+    finally:
+        engine.dispose()
