@@ -16,7 +16,8 @@ from pathlib import Path
 
 from kansrijk import settings as settings_mod
 
-CDNOW_VARS = {"clv_calibration_end": "1997-09-30", "clv_holdout_end": "1998-06-30"}
+# Judge lifecycle and cohorts at the calibration end too, as the published benchmark does.
+CDNOW_VARS = {"as_of_date": "1997-09-30", "clv_calibration_end": "1997-09-30", "clv_holdout_end": "1998-06-30"}
 
 
 def main(argv: list[str] | None = None) -> int:

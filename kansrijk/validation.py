@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
+from sqlalchemy.pool import NullPool
 import great_expectations.expectations as gxe
 
 from kansrijk import contract, gx_duckdb
@@ -189,7 +190,11 @@ class Validator:
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
             )
-        self.datasource = self.context.data_sources.add_sql(name=DATASOURCE, connection_string=gx_duckdb.url(warehouse))
+        # NullPool: GX closes each DuckDB connection when it hands it back, so no pooled
+        # connection keeps the warehouse file locked after validation (dbt runs next).
+        self.datasource = self.context.data_sources.add_sql(
+            name=DATASOURCE, connection_string=gx_duckdb.url(warehouse), kwargs={"poolclass": NullPool}
+        )
         self._definitions: dict[tuple[str, str, str], Any] = {}
         self.validated = 0
 
