@@ -70,9 +70,9 @@ select
     case
         when not has_target then 'no revenue target in seed sales_targets for the planning period'
         when gap = 0 then 'existing customers cover the target: no new addresses needed'
-        when coalesce(orders, 0) = 0 then 'no won orders in the CRM: average order value unknown, addresses needed cannot be computed'
-        when coalesce(avg_won_order_value, 0) <= 0 then 'average won order value is not positive: addresses needed cannot be computed'
         when coalesce(calls, 0) = 0 then 'no calls in the CRM: call-to-order hit rate unknown, addresses needed cannot be computed'
-        when coalesce(call_to_order_pct, 0) <= 0 then 'call-to-order hit rate is zero: addresses needed cannot be computed'
+        when coalesce(orders, 0) = 0 then 'no won orders in the CRM: call-to-order hit rate is 0 and average order value unknown, addresses needed cannot be computed'
+        when coalesce(avg_won_order_value, 0) <= 0 then 'average won order value is not positive: addresses needed cannot be computed'
+        when coalesce(call_to_order_pct, 0) <= 0 then 'call-to-order hit rate is 0: addresses needed cannot be computed'
     end as addresses_needed_reason
 from inputs
