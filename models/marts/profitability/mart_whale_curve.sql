@@ -1,4 +1,5 @@
-{#- One row per customer with revenue or allocated cost over the whole history, ranked from most
+{#- One row per customer that has bought (prospects' cost is acquisition, not a customer
+    destroying value, and stays in mart_customer_profitability), ranked from most
     to least profitable (ties: customer_key). The cumulative net profit of the ranked customers,
     as % of the total, draws the whale curve: it climbs above 100 % and falls back to 100 % as
     the value-destroying customers at the tail eat into the profit. -#}
@@ -6,6 +7,7 @@ with customers as (
 
     select customer_key, revenue, gross_margin, cost_to_serve, net_profit, lifecycle_status, segment_key
     from {{ ref('mart_customer_profitability_total') }}
+    where lifecycle_status <> 'prospect' and customer_key <> 'unknown'
 
 ),
 
