@@ -474,8 +474,12 @@ def sales_funnel(con: duckdb.DuckDBPyConnection) -> Chart:
         yy = PAD_T + i * (bar_h + gap)
         out.append(f'<rect class="bar funnel" x="{cx - bw / 2:.1f}" y="{yy}" width="{bw:.1f}" height="{bar_h}" '
                    f'data-step="{lab}" data-value="{v}"><title>{lab}: {v:,}</title></rect>')
-        out.append(f'<text class="funnel-label" x="{cx:.1f}" y="{yy + bar_h / 2 + 5}" text-anchor="middle">'
-                   f'{lab}: {v:,}</text>')
+        if bw >= 190:
+            out.append(f'<text class="funnel-label" x="{cx:.1f}" y="{yy + bar_h / 2 + 5}" text-anchor="middle">'
+                       f'{lab}: {v:,}</text>')
+        else:  # too narrow for its label: write it beside the bar
+            out.append(f'<text class="funnel-label outside" x="{cx + bw / 2 + 8:.1f}" y="{yy + bar_h / 2 + 5}">'
+                       f'{lab}: {v:,}</text>')
         if i < 3:
             out.append(f'<text class="annot" x="{cx:.1f}" y="{yy + bar_h + gap / 2 + 5}" text-anchor="middle">'
                        f'↓ {_pct(rates[i])}</text>')
@@ -521,7 +525,7 @@ CHARTS = (whale_curve, segment_map, segment_clv, penetration_heatmap, sales_funn
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;color:#222;background:#f6f7f9}
 header{background:#1f3a5f;color:#fff;padding:18px 32px}header h1{margin:0;font-size:24px}header p{margin:4px 0 0;opacity:.85}
-main{max-width:1000px;margin:0 auto;padding:16px 24px 48px}
+main{max-width:1180px;margin:0 auto;padding:16px 24px 48px}
 .chart{overflow-x:auto;background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:14px 20px;margin:18px 0}
 .chart h2{font-size:18px;margin:0 0 4px}.how{margin:0 0 10px;color:#555;font-size:14px}
 .note{color:#555;font-size:14px;margin:8px 0 0}.chart[data-status=missing] .note{color:#8a5a00;font-weight:600}
@@ -530,11 +534,11 @@ svg.plot{max-width:100%;height:auto;display:block;font-size:12px}
 .curve{fill:none;stroke:#1f5aa0;stroke-width:2.5}.peak{fill:#c0392b}.annot{fill:#c0392b;font-size:12px}
 .bubble{fill:#1f5aa0;fill-opacity:.45;stroke:#1f5aa0}.bubble.clipped{fill:none;stroke-dasharray:3 2}.bubble-label{font-size:10px;fill:#333}
 .bar{fill:#1f5aa0}.bar.neg{fill:#c0392b}.val{font-size:11px;fill:#333}.muted{fill:#999}
-.bar.funnel{fill:#3b7dd8}.funnel-label{fill:#fff;font-weight:600;font-size:14px}.cellval{font-size:10px}
+.bar.funnel{fill:#3b7dd8}.funnel-label{fill:#fff;font-weight:600;font-size:14px}.funnel-label.outside{fill:#222}.cellval{font-size:10px}
 .pair h3{font-size:14px;margin:4px 0}.pair{display:grid;grid-template-columns:1fr 1fr;gap:8px}
-table.chart-data{border-collapse:collapse;width:100%;font-size:13px}
+table.chart-data{border-collapse:collapse;width:100%;font-size:12px}
 table.chart-data th,table.chart-data td{border-bottom:1px solid #e6e8eb;padding:4px 6px;text-align:left;vertical-align:top}
-table.chart-data th{background:#f0f2f5}td[data-col=reason]{min-width:320px}
+table.chart-data th{background:#f0f2f5}td[data-col=reason]{min-width:240px}
 footer{color:#777;font-size:12px;text-align:center;padding:16px}
 """
 

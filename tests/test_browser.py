@@ -201,7 +201,7 @@ def browser(chromium, tmp_path_factory):
 
 # --------------------------------------------------------------------------- the report
 
-def test_report_renders_every_chart_without_errors(demo_build, browser):
+def test_report_renders_every_chart_without_errors(demo_build, browser, record_property):
     path = report.write_report(demo_build)
     page = browser.new_page()
     try:
@@ -217,6 +217,7 @@ def test_report_renders_every_chart_without_errors(demo_build, browser):
     finally:
         page.close()
     print(f"\nreport screenshot: {shot}")
+    record_property("screenshot", str(shot))
     assert errors == [], errors
     parsed = read_report(path)
     charts = {r[0]: r[1:] for r in rendered}
@@ -251,7 +252,7 @@ def _dagster_asset_names(env: dict) -> list[str]:
     return [n for n in out.stdout.split() if n]
 
 
-def test_dagster_asset_graph_shows_assets(demo_build, browser, tmp_path):
+def test_dagster_asset_graph_shows_assets(demo_build, browser, tmp_path, record_property):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")  # as `make ui` does (telemetry off)
@@ -297,6 +298,7 @@ def test_dagster_asset_graph_shows_assets(demo_build, browser, tmp_path):
         finally:
             page.close()
         print(f"\nDagster asset graph screenshot: {shot}")
+        record_property("screenshot", str(shot))
         assert len(shown) >= min(3, len(wanted)), f"the asset graph shows none of {wanted[:10]}; see {shot}"
     finally:
         # bounded shutdown of the server and the code-server processes it started
