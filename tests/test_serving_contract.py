@@ -29,7 +29,9 @@ def parse_contract(text: str) -> dict[str, tuple[list[str], list[str]]]:
     for line in text.splitlines():
         m = re.match(r"^\| `([a-z_]+)` \| (.+?) \| (.+?) \|$", line)
         if m:
-            tables[m.group(1)] = (_names(m.group(2)), _names(m.group(3)))
+            grain = _names(m.group(2))
+            columns = [c for c in dict.fromkeys(_names(m.group(3))) if c not in grain]
+            tables[m.group(1)] = (grain, columns)
     m = re.search(r"`marts\.publish_log` \(one row per publish: ([^)]*)\)", text)
     tables["publish_log"] = ([], re.findall(r"`([a-z_]+)`", m.group(1)))
     return tables
