@@ -572,6 +572,10 @@ def ingest_landing(s: Settings, *, con: duckdb.DuckDBPyConnection | None = None,
                 outcome.status].append(outcome)
             if outcome.status == "quarantined":
                 log.error(outcome.message)
+            elif outcome.status == "loaded" and os.environ.get("KANSRIJK_TEST_PAUSE_AT") == "ingest":
+                from kansrijk.refresh import pause_point  # crash-test hook; see its docstring
+
+                pause_point(s, "ingest")
         if build_docs:
             result.docs_index = validator.build_docs()
     finally:

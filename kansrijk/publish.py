@@ -178,6 +178,10 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
         con.execute("detach wh")
         con.execute("checkpoint")
         con.close()
+        if os.environ.get("KANSRIJK_TEST_PAUSE_AT") == "publish":
+            from kansrijk.refresh import pause_point  # crash-test hook; see its docstring
+
+            pause_point(settings, "publish")
         os.replace(tmp, serving)  # the atomic swap
     finally:
         tmp.unlink(missing_ok=True)
