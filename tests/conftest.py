@@ -16,6 +16,5 @@ def demo_build(tmp_path_factory) -> settings_mod.Settings:
     data = tmp_path_factory.mktemp("demo") / "data"
     with kansrijk_env(data) as s:
         settings_mod.check(s)
-        result = refresh(s, log=lambda *_: None, quiet=True)
-    s.result = result  # type: ignore[attr-defined]
+        refresh(s, log=lambda *_: None, quiet=True)
     return s
