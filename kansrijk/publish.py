@@ -128,6 +128,20 @@ def _deliveries(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _remove_stale_temp_files(serving: Path) -> None:
+    """Delete half-written serving files (and their WAL) of publishes whose process died (e.g. SIGKILL)."""
+    for stale in serving.parent.glob(f".{serving.name}.*.tmp*"):
+        pid = stale.name[len(serving.name) + 2:].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)  # signal 0: only asks whether the process is alive
+        except ProcessLookupError:
+            stale.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # alive, another user's
+
+
 def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict[str, int]:
     """Audit the warehouse marts and atomically replace the serving copy with them.
 
@@ -138,6 +152,7 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
     serving.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
+    _remove_stale_temp_files(serving)
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as wh:
         failures = audit(wh)

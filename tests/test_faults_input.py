@@ -135,37 +135,49 @@ def sha256(path: Path) -> str:
 def mart_checksums(db: Path) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent content checksum of every mart (publish_log excluded)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        tables = [r[0] for r in con.sql(
+        tables = [r[0] for r in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'marts' and table_name <> 'publish_log' "
             "order by 1").fetchall()]
         return {
-            t: con.sql(
+            t: con.execute(
                 f"select count(*), md5(coalesce(string_agg(md5(cast(t as varchar)), '' "
                 f"order by md5(cast(t as varchar))), '')) from marts.{t} as t").fetchone()
             for t in tables
         }
 
 
-def ledger_consistent(warehouse: Path) -> None:
-    """Every file marked loaded has exactly its rows in raw (by `_file`), and raw holds no row of
-    a file that is not marked loaded. Valid for landing sets whose deliveries share no keys."""
+def ledger_consistent(warehouse: Path, landing: Path) -> None:
+    """The ingest ledger agrees with raw: each file marked loaded has as many rows as the ledger says,
+    every one of its keys is in raw (from this file, or replaced by a newer delivery), raw holds at
+    most that many rows from it, and raw holds no row of a file that is not marked loaded."""
     from kansrijk.contract import TABLES
+    from tests.support import DIALECT
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        loaded = dict(con.sql("select file_path, rows from raw._ingest_ledger where status = 'loaded'").fetchall())
-        in_raw: dict[str, int] = {}
-        for t in TABLES:
-            for f, n in con.sql(f"select _file, count(*) from raw.{t} group by 1").fetchall():
-                in_raw[f] = in_raw.get(f, 0) + n
-    assert {f: n for f, n in loaded.items() if n} == in_raw
+        loaded = con.execute("select file_path, table_name, delivery, rows from raw._ingest_ledger "
+                         "where status = 'loaded'").fetchall()
+        for file_path, table, delivery, rows in loaded:
+            t = TABLES[table]
+            src = f"read_csv('{Path(landing) / file_path}', delim='{DIALECT[t.source][0]}', header=true, all_varchar=true)"
+            on = " and ".join(f"cast(r.{k} as varchar) = trim(f.{k})" for k in t.key)
+            assert con.execute(f"select count(*) from {src}").fetchone()[0] == rows, file_path
+            lost = con.execute(f"select count(*) from {src} as f left join raw.{table} as r on {on} "
+                           f"where r._delivery is null or r._delivery < '{delivery}'").fetchone()[0]
+            assert lost == 0, f"{file_path}: {lost} row(s) marked loaded are not in raw"
+            here = con.execute(f"select count(*) from raw.{table} where _file = '{file_path}'").fetchone()[0]
+            assert here <= rows, file_path
+        files = {f for f, *_ in loaded}
+        for table in TABLES:
+            stray = [f for (f,) in con.execute(f"select distinct _file from raw.{table}").fetchall() if f not in files]
+            assert not stray, f"raw.{table} holds rows of {stray}, not marked loaded"
 
 
-def refresh_cli(data_dir: Path, landing: Path, **env: str) -> subprocess.CompletedProcess:
+def refresh_cli(data_dir: Path, landing: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """`python -m kansrijk.refresh` in a subprocess, as a scheduler would run it."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("KANSRIJK_")}
     e.update({"KANSRIJK_DATA_DIR": str(data_dir), "KANSRIJK_LANDING": str(landing)})
     e.update({f"KANSRIJK_{k.upper()}": v for k, v in env.items()})
-    return subprocess.run([sys.executable, "-m", "kansrijk.refresh"], cwd=REPO_ROOT, env=e,
+    return subprocess.run([sys.executable, "-m", "kansrijk.refresh", *args], cwd=REPO_ROOT, env=e,
                           capture_output=True, text=True, timeout=900)
 
 
@@ -225,7 +237,7 @@ def accepted(tmp_path_factory):
 
 def q(db: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.sql(sql).fetchall()
+        return con.execute(sql).fetchall()
 
 
 def profit(s, where: str = "true") -> dict:
@@ -354,7 +366,7 @@ def raw_snapshot(warehouse: Path) -> dict:
     from kansrijk.contract import TABLES
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {t: con.sql(f"select * exclude (_loaded_at) from raw.{t} order by all").fetchall() for t in TABLES}
+        return {t: con.execute(f"select * exclude (_loaded_at) from raw.{t} order by all").fetchall() for t in TABLES}
 
 
 def quarantined(published, delivery: str, name: str, content: str | bytes, *expect: str) -> str:

@@ -1,0 +1,81 @@
+"""Idempotency and determinism: the same deliveries give the same marts, however they arrive.
+
+The landing set is the three-delivery company of tests/test_faults_input.py (2025-03-31,
+2025-04-30, 2025-05-31: a customer snapshot, deltas, a correction of an earlier line, CRM).
+Marts are compared by a content checksum per mart (row count and an order-independent md5 over
+every row cast to text; `publish_log` excluded, it records when and what was published):
+
+* at_once: all three deliveries, one refresh; then the same refresh again (nothing new to ingest).
+* day_by_day: one refresh per delivery (the landing folder grows by one delivery each time), then
+  `python -m kansrijk.refresh --full-refresh`.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from kansrijk import settings as settings_mod
+from kansrijk.refresh import refresh
+from tests.support import kansrijk_env
+from tests.test_faults_input import DELIVERIES, company, mart_checksums, refresh_cli
+
+
+def _refresh(s, **kw) -> None:
+    refresh(s, log=lambda *_: None, quiet=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def at_once(tmp_path_factory):
+    base = tmp_path_factory.mktemp("at_once")
+    landing = company(base / "landing", upto=3)
+    with kansrijk_env(base / "data", landing) as s:
+        settings_mod.check(s)
+        _refresh(s)
+        first = mart_checksums(s.serving)
+        _refresh(s)
+        second = mart_checksums(s.serving)
+    return first, second
+
+
+@pytest.fixture(scope="module")
+def day_by_day(tmp_path_factory):
+    base = tmp_path_factory.mktemp("day_by_day")
+    full = company(base / "all", upto=3)
+    landing = base / "landing"
+    landing.mkdir()
+    with kansrijk_env(base / "data", landing) as s:
+        settings_mod.check(s)
+        for d in DELIVERIES:
+            shutil.copytree(full / d, landing / d)
+            _refresh(s)
+        incremental = mart_checksums(s.serving)
+        out = refresh_cli(s.data_dir, landing, "--full-refresh")
+        assert out.returncode == 0, out.stdout + out.stderr
+        full = mart_checksums(s.serving)
+    return incremental, full
+
+
+def test_every_mart_is_checked(at_once) -> None:
+    first, _ = at_once
+    assert len(first) >= 20  # every contract mart, not a handful
+    assert {"dim_customer", "mart_customer_profitability", "mart_customer_segments"} <= set(first)
+    assert first["mart_customer_profitability"][0] > 0
+
+
+def test_same_deliveries_twice_give_identical_marts(at_once) -> None:
+    first, second = at_once
+    assert second == first
+
+
+def test_day_by_day_equals_all_at_once(at_once, day_by_day) -> None:
+    incremental, _ = day_by_day
+    first, _ = at_once
+    diff = sorted(t for t in set(first) | set(incremental) if first.get(t) != incremental.get(t))
+    assert not diff, diff
+
+
+def test_full_refresh_after_incremental_runs_changes_nothing(at_once, day_by_day) -> None:
+    incremental, full = day_by_day
+    assert full == incremental == at_once[0]
