@@ -136,8 +136,9 @@ def test_refresh_job_materializes_everything_and_publishes(refreshed):
             "select count(*), any_value(row_counts), any_value(dbt_invocation_id) from marts.publish_log").fetchone()
         assert n == 1
         assert invocation  # the dbt invocation that built the marts
-        assert json.loads(counts)["dim_customer"] == 4
-        assert con.execute("select count(*) from marts.dim_customer").fetchone()[0] == 4
+        # four ERP customers C1..C4 (CRM accounts A1..A4 map onto them) + the CRM prospect A5
+        assert json.loads(counts)["dim_customer"] == 5
+        assert con.execute("select count(*) from marts.dim_customer").fetchone()[0] == 5
 
 
 def _copy(refreshed, tmp_path):
