@@ -34,5 +34,5 @@ cast({{ date_trunc('month', date_expr) }} as date)
 
 {#- A chamber-of-commerce number reduced to its digits, for matching. -#}
 {% macro clean_coc(coc) -%}
-nullif(regexp_replace(coalesce({{ coc }}, ''), '[^0-9]', '', 'g'), '')
+nullif({{ regexp_replace_all("coalesce(" ~ coc ~ ", '')", "'[^0-9]'", "''") }}, '')
 {%- endmacro %}

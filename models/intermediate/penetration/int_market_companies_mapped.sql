@@ -3,7 +3,7 @@
     meet on one key. Rows without a positive company count are kept (companies null) and are
     treated as "no market figures". -#}
 select
-    {{ segment_key('cast(industry_code as varchar)', 'size_class', 'country') }} as segment_key,
+    {{ segment_key('cast(industry_code as string)', 'size_class', 'country') }} as segment_key,
     coalesce(nullif(upper(trim(country)), ''), 'XX') as country,
     sum(companies) as market_companies
 from {{ ref('market_universe') }}

@@ -73,11 +73,11 @@ events as (
 )
 
 select
-    coalesce(s.segment_key, {{ segment_key('cast(null as varchar)', "'unknown'", 'cast(null as varchar)') }}) as segment_key,
+    coalesce(s.segment_key, {{ segment_key('cast(null as string)', "'unknown'", 'cast(null as string)') }}) as segment_key,
     e.event,
     e.event_date,
-    cast(extract(year from e.event_date) as varchar) || '-Q'
-        || cast(extract(quarter from e.event_date) as varchar) as period,
+    cast(extract(year from e.event_date) as string) || '-Q'
+        || cast(extract(quarter from e.event_date) as string) as period,
     e.amount,
     e.cycle_days
 from events as e

@@ -50,7 +50,7 @@ freight_cost_center as (
 
     select
         {% if var('profitability_freight_cost_center') %}
-        cast('{{ var("profitability_freight_cost_center") }}' as varchar) as cost_center
+        cast('{{ var("profitability_freight_cost_center") }}' as string) as cost_center
         {% else %}
         coalesce(
             min(case when cost_category = 'logistics' and driver = 'shipments' then cost_center end),

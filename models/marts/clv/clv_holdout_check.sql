@@ -15,7 +15,7 @@ predicted as (
 )
 
 select
-    cast(s.customer_key as varchar) as customer_key,
+    cast(s.customer_key as string) as customer_key,
     cast(s.first_purchase_date as date) as first_purchase_date,
     cast(s.holdout_weeks as double) as holdout_weeks,
     cast(p.holdout_expected_purchases as double) as expected_holdout_purchases,

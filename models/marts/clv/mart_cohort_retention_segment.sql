@@ -2,7 +2,7 @@
     segment (dim_customer). -#}
 select
     cohort,
-    cast(segment_key as varchar) as segment_key,
+    cast(segment_key as string) as segment_key,
     cast(period_number as integer) as period_number,
     period_start,
     cast(customers as bigint) as customers,

@@ -92,9 +92,9 @@ valued as (
 )
 
 select
-    cast(customer_key as varchar) as customer_key,
-    cast(segment_key as varchar) as segment_key,
-    cast(lifecycle_status as varchar) as lifecycle_status,
+    cast(customer_key as string) as customer_key,
+    cast(segment_key as string) as segment_key,
+    cast(lifecycle_status as string) as lifecycle_status,
     cast(first_purchase_date as date) as first_purchase_date,
     cast(last_purchase_date as date) as last_purchase_date,
     cast(frequency as integer) as frequency,

@@ -66,7 +66,7 @@ per_segment as (
 )
 
 select
-    cast(segment_key as varchar) as segment_key,
+    cast(segment_key as string) as segment_key,
     cast(customers as bigint) as customers,
     cast(predicted_customers as bigint) as predicted_customers,
     cast(clv as decimal(18, 2)) as clv,

@@ -3,7 +3,7 @@
 with from_customers as (
 
     select distinct segment_key, industry_code, size_class,
-        {% if var('segment_by_region') %}country{% else %}cast(null as varchar){% endif %} as country
+        {% if var('segment_by_region') %}country{% else %}cast(null as string){% endif %} as country
     from {{ ref('dim_customer') }}
 
 ),
@@ -11,10 +11,10 @@ with from_customers as (
 from_market as (
 
     select distinct
-        {{ segment_key('cast(industry_code as varchar)', 'size_class', 'country') }} as segment_key,
-        cast(industry_code as varchar) as industry_code,
+        {{ segment_key('cast(industry_code as string)', 'size_class', 'country') }} as segment_key,
+        cast(industry_code as string) as industry_code,
         size_class,
-        {% if var('segment_by_region') %}upper(country){% else %}cast(null as varchar){% endif %} as country
+        {% if var('segment_by_region') %}upper(country){% else %}cast(null as string){% endif %} as country
     from {{ ref('market_universe') }}
 
 ),

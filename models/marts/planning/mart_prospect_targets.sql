@@ -17,10 +17,10 @@ needed as (
 
 select
     cast(c.candidate_rank as bigint) as target_rank,
-    cast(c.customer_key as varchar) as customer_key,
-    cast(c.company_name as varchar) as company_name,
-    cast(c.lifecycle_status as varchar) as lifecycle_status,
-    cast(c.segment_key as varchar) as segment_key,
+    cast(c.customer_key as string) as customer_key,
+    cast(c.company_name as string) as company_name,
+    cast(c.lifecycle_status as string) as lifecycle_status,
+    cast(c.segment_key as string) as segment_key,
     cast(c.attractiveness_rank as bigint) as attractiveness_rank,
     cast(c.lifetime_revenue as decimal(18, 2)) as lifetime_revenue,
     cast(c.employee_count as bigint) as employee_count,
@@ -28,16 +28,16 @@ select
         case c.lifecycle_status when 'ex_customer' then 'ex-customer' when 'lapsed' then 'lapsed customer' else 'prospect' end
         || ' in segment ' || c.segment_key
         || case when c.attractiveness_rank is null then ' (segment not ranked)'
-                else ' ranked ' || cast(c.attractiveness_rank as varchar) end
+                else ' ranked ' || cast(c.attractiveness_rank as string) end
         || '; '
-        -- format() gives the thousands separator (DuckDB); the reason is text for people
+        -- thousands separator and year-month per engine (macros/cross_db); the reason is text for people
         || case when c.last_invoice_month is not null
-                then 'bought ' || format('{:,}', cast(round(c.lifetime_revenue, 0) as bigint)) || ' EUR until '
-                     || strftime(c.last_invoice_month, '%Y-%m')
+                then 'bought ' || {{ thousands_text('cast(round(c.lifetime_revenue, 0) as bigint)') }} || ' EUR until '
+                     || {{ year_month_text('c.last_invoice_month') }}
                 when c.employee_count is not null
-                then 'no purchases yet; ' || cast(c.employee_count as varchar) || ' employees'
+                then 'no purchases yet; ' || cast(c.employee_count as string) || ' employees'
                 else 'no purchases yet' end
-    as varchar) as reason
+    as string) as reason
 from candidates as c
 cross join needed as n
 where n.addresses_needed is null or c.candidate_rank <= n.addresses_needed

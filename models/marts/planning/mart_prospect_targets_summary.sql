@@ -14,7 +14,7 @@ available as (
 )
 
 select
-    cast(coalesce(c.period, 'none') as varchar) as period,
+    cast(coalesce(c.period, 'none') as string) as period,
     cast(c.period_start as date) as period_start,
     cast(c.period_end as date) as period_end,
     cast(c.revenue_target as decimal(18, 2)) as revenue_target,
@@ -29,11 +29,11 @@ select
     cast(coalesce(
         c.addresses_needed_reason,
         case when c.addresses_needed > a.addresses_available
-             then 'only ' || cast(a.addresses_available as varchar) || ' of '
-                  || cast(c.addresses_needed as varchar)
-                  || ' addresses available: find ' || cast(c.addresses_needed - a.addresses_available as varchar)
+             then 'only ' || cast(a.addresses_available as string) || ' of '
+                  || cast(c.addresses_needed as string)
+                  || ' addresses available: find ' || cast(c.addresses_needed - a.addresses_available as string)
                   || ' new prospects (e.g. from the untouched companies in mart_market_penetration)'
         end
-    ) as varchar) as note
+    ) as string) as note
 from computed as c
 cross join available as a

@@ -58,8 +58,8 @@ completed as (
 )
 
 select
-    cast(segment_key as varchar) as segment_key,
-    cast(period as varchar) as period,
+    cast(segment_key as string) as segment_key,
+    cast(period as string) as period,
     cast(calls as bigint) as calls,
     cast(appointments as bigint) as appointments,
     cast(quotes as bigint) as quotes,

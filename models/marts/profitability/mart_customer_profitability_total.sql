@@ -36,7 +36,7 @@ select
     s.last_month,
     s.months,
     d.lifecycle_status,
-    coalesce(d.segment_key, {{ segment_key('cast(null as varchar)', size_class('cast(null as bigint)'), 'cast(null as varchar)') }}) as segment_key,
+    coalesce(d.segment_key, {{ segment_key('cast(null as string)', size_class('cast(null as bigint)'), 'cast(null as string)') }}) as segment_key,
     d.customer_key is not null as is_in_dim_customer
 from summed as s
 left join {{ ref('dim_customer') }} as d on s.customer_key = d.customer_key

@@ -8,7 +8,7 @@
 {%- set ratios = categories + ['cost_to_serve', 'gross_margin', 'net_profit', 'discounts'] %}
 with monthly as (
 
-    select m.*, t.segment_key, cast(extract(year from m.month) as varchar) as year
+    select m.*, t.segment_key, cast(extract(year from m.month) as string) as year
     from {{ ref('mart_customer_profitability') }} as m
     inner join {{ ref('mart_customer_profitability_total') }} as t on m.customer_key = t.customer_key
 
@@ -45,7 +45,9 @@ company as (
     select
         period,
         {%- for r in ratios %}
-        100.0 * sum({{ r }}) / nullif(sum(case when revenue > 0 then revenue end), 0) as {{ r }}_pct_of_revenue{{ ',' if not loop.last }}
+        -- decimal / decimal is double division in DuckDB; written out so Spark (decimal division,
+        -- 6 decimals) computes the same figure
+        cast(100.0 * sum({{ r }}) as double) / cast(nullif(sum(case when revenue > 0 then revenue end), 0) as double) as {{ r }}_pct_of_revenue{{ ',' if not loop.last }}
         {%- endfor %}
     from by_period
     -- company ratios over segments with positive revenue, the same base as the segment ratios
@@ -67,9 +69,9 @@ select
     cast(s.cost_to_serve / nullif(s.customers, 0) as decimal(18, 2)) as cost_to_serve_per_customer,
     cast(s.net_profit / nullif(s.customers, 0) as decimal(18, 2)) as net_profit_per_customer,
     {%- for r in ratios %}
-    case when s.revenue > 0 then cast(100.0 * s.{{ r }} / s.revenue as double) end as {{ r }}_pct_of_revenue,
+    case when s.revenue > 0 then cast(100.0 * s.{{ r }} as double) / cast(s.revenue as double) end as {{ r }}_pct_of_revenue,
     case when s.revenue > 0
-         then cast(100.0 * (100.0 * s.{{ r }} / s.revenue) / nullif(c.{{ r }}_pct_of_revenue, 0) as double)
+         then cast(100.0 * (cast(100.0 * s.{{ r }} as double) / cast(s.revenue as double)) / nullif(c.{{ r }}_pct_of_revenue, 0) as double)
     end as {{ r }}_index{{ ',' if not loop.last }}
     {%- endfor %}
 from by_period as s

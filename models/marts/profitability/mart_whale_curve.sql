@@ -34,13 +34,13 @@ cumulated as (
 
 select
     customer_key,
-    profit_rank,
+    cast(profit_rank as bigint) as profit_rank,  -- row_number is int on Spark, bigint on DuckDB
     cast(net_profit as decimal(18, 2)) as net_profit,
     cast(cumulative_profit as decimal(18, 2)) as cumulative_profit,
     cast(100.0 * cumulative_profit / nullif(total_net_profit, 0) as double) as cumulative_profit_pct,
     cast(100.0 * profit_rank / customer_count as double) as cumulative_customer_pct,
     revenue,
-    revenue_rank,
+    cast(revenue_rank as bigint) as revenue_rank,
     gross_margin,
     cost_to_serve,
     net_profit < 0 as is_value_destroying,

@@ -145,7 +145,7 @@ select
     recency_score,
     frequency_score,
     monetary_score,
-    cast(recency_score as varchar) || cast(frequency_score as varchar) || cast(monetary_score as varchar) as rfm_score,
+    cast(recency_score as string) || cast(frequency_score as string) || cast(monetary_score as string) as rfm_score,
     {{ rfm_segment('recency_score', 'frequency_score', 'monetary_score') }} as rfm_segment,
     -- weighted mean of the component percent ranks; a missing component (no margin %) is left
     -- out of both numerator and denominator

@@ -119,13 +119,13 @@ strengths as (
         segment_key,
         {{ name }}_score as strength,
         '{{ label }}' ||
-        {%- if name == 'margin' %} ' (' || cast(cast(round(margin_vs_avg) as bigint) as varchar) || ' vs avg 100)'
-        {%- elif name == 'cost_of_sales' %} ' (' || cast(cast(round(cost_of_sales_vs_avg) as bigint) as varchar) || ' vs avg 100)'
-        {%- elif name == 'sales_effort' %} ' (' || cast(cast(round(sales_effort_vs_avg) as bigint) as varchar) || ' vs avg 100)'
-        {%- elif name == 'hit_rate' %} ' (' || cast(cast(round(hit_rate_pct) as bigint) as varchar) || '%)'
+        {%- if name == 'margin' %} ' (' || cast(cast(round(margin_vs_avg) as bigint) as string) || ' vs avg 100)'
+        {%- elif name == 'cost_of_sales' %} ' (' || cast(cast(round(cost_of_sales_vs_avg) as bigint) as string) || ' vs avg 100)'
+        {%- elif name == 'sales_effort' %} ' (' || cast(cast(round(sales_effort_vs_avg) as bigint) as string) || ' vs avg 100)'
+        {%- elif name == 'hit_rate' %} ' (' || cast(cast(round(hit_rate_pct) as bigint) as string) || '%)'
         {%- elif name == 'growth' %} ' (' || case when revenue_growth_pct > 0 then '+' else '' end
-                                    || cast(cast(round(revenue_growth_pct) as bigint) as varchar) || '%)'
-        {%- else %} ' (' || cast(round(market_penetration_pct, 1) as varchar) || '%)'
+                                    || cast(cast(round(revenue_growth_pct) as bigint) as string) || '%)'
+        {%- else %} ' (' || cast(round(market_penetration_pct, 1) as string) || '%)'
         {%- endif %} as label
     from scored
     where {{ var('scorecard_weight_' ~ name) }} > 0
@@ -148,7 +148,7 @@ strengths as (
     select
         segment_key,
         100.0 * ({{ c }} - 1) / 4 as strength,
-        '{{ c }} ' || cast(cast(round({{ c }}, 1) as decimal(3, 1)) as varchar) || '/5' as label
+        '{{ c }} ' || cast(cast(round({{ c }}, 1) as decimal(3, 1)) as string) || '/5' as label
     from scored
     where 100.0 * ({{ c }} - 1) / 4 >= {{ var('attractiveness_reason_min_score') }}
     {% if not loop.last %}union all{% endif %}

@@ -47,7 +47,7 @@ counts as (
 market as (
 
     select
-        {{ segment_key('cast(industry_code as varchar)', 'size_class', 'country') }} as segment_key,
+        {{ segment_key('cast(industry_code as string)', 'size_class', 'country') }} as segment_key,
         sum(companies) as market_companies
     from {{ ref('market_universe') }}
     group by 1
