@@ -20,9 +20,7 @@ C4 2023-01-10 -> 1267 days ex_customer; C5 prospect.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from multiprocessing import get_context
 
 import duckdb
 import pytest
@@ -79,14 +77,10 @@ def _dbt_build(root, landing) -> str | None:
 
 
 def _build(root, landing) -> str | None:
-    """What build_warehouse(publish=False) does, ingest and dbt build, each step in a fresh
-    process: the ingest currently leaves an in-process DuckDB handle on the warehouse open,
-    which keeps dbt (and this process) from opening it."""
-    ctx = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-        pool.submit(_ingest, root, landing).result()
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-        return pool.submit(_dbt_build, root, landing).result()
+    """What build_warehouse(publish=False) does: ingest, then dbt build, in this process
+    (ingest releases its DuckDB handles, so dbt can lock the warehouse next)."""
+    _ingest(root, landing)
+    return _dbt_build(root, landing)
 
 
 @pytest.fixture(scope="module")
