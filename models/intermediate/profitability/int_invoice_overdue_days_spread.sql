@@ -25,43 +25,91 @@ invoices as (
 
 ),
 
-payments_running as (
+payments as (
 
-    select
-        invoice_id,
-        payment_date,
-        sum(amount) over (
-            partition by invoice_id order by payment_date, payment_id
-            rows between unbounded preceding and current row
-        ) as paid_so_far
+    select invoice_id, payment_id, payment_date, amount
     from {{ ref('stg_erp__payments') }}
     where invoice_id is not null and payment_date is not null
 
 ),
 
-completion as (
+payment_counts as (
 
-    select p.invoice_id, min(p.payment_date) as completed_on
-    from payments_running as p
-    inner join invoices as i on p.invoice_id = i.invoice_id
-    where p.paid_so_far >= i.invoice_total - {{ var('profitability_payment_tolerance') }}
-    group by p.invoice_id
+    select invoice_id, count(*) as payments, min(payment_date) as payment_date, sum(amount) as amount
+    from payments
+    group by invoice_id
+
+),
+
+-- an invoice paid in more than one payment: the first payment date at which the running sum
+-- reaches the total (an invoice paid in one payment is completed by it when it is enough)
+completion_of_several as (
+
+    select r.invoice_id, min(r.payment_date) as completed_on
+    from (
+        select
+            p.invoice_id,
+            p.payment_date,
+            sum(p.amount) over (
+                partition by p.invoice_id order by p.payment_date, p.payment_id
+                rows between unbounded preceding and current row
+            ) as paid_so_far
+        from payments as p
+        inner join payment_counts as n on p.invoice_id = n.invoice_id
+        where n.payments > 1
+    ) as r
+    inner join invoices as i on r.invoice_id = i.invoice_id
+    where r.paid_so_far >= i.invoice_total - {{ var('profitability_payment_tolerance') }}
+    group by r.invoice_id
 
 ),
 
 periods as (
 
-    -- overdue days are the half-open range [due_date + 1, end_date + 1)
     select
         i.invoice_id,
         i.customer_key,
         i.due_date,
-        c.completed_on,
-        cast({{ dateadd('day', 1, 'i.due_date') }} as date) as overdue_from,
-        cast({{ dateadd('day', 1, 'least(coalesce(c.completed_on, a.as_of_date), a.as_of_date)') }} as date) as overdue_until_excl
+        case
+            when n.payments = 1 and n.amount >= i.invoice_total - {{ var('profitability_payment_tolerance') }}
+                then n.payment_date
+            else c.completed_on
+        end as completed_on
     from invoices as i
-    left join completion as c on i.invoice_id = c.invoice_id
+    left join payment_counts as n on i.invoice_id = n.invoice_id
+    left join completion_of_several as c on i.invoice_id = c.invoice_id
+
+),
+
+periods_bounded as (
+
+    -- overdue days are the half-open range [due_date + 1, end_date + 1)
+    select
+        p.invoice_id,
+        p.customer_key,
+        p.due_date,
+        p.completed_on,
+        cast({{ dateadd('day', 1, 'p.due_date') }} as date) as overdue_from,
+        cast({{ dateadd('day', 1, 'least(coalesce(p.completed_on, a.as_of_date), a.as_of_date)') }} as date) as overdue_until_excl
+    from periods as p
     cross join {{ ref('int_as_of_date') }} as a
+
+),
+
+-- each invoice's own overdue months (first to last day of the range), so the work is
+-- proportional to the rows produced
+period_months as (
+
+    select
+        invoice_id,
+        customer_key,
+        due_date,
+        completed_on,
+        overdue_from,
+        overdue_until_excl,
+        {{ month_starts(month_of('overdue_from'), month_of(dateadd('day', -1, 'overdue_until_excl'))) }} as month
+    from periods_bounded
+    where overdue_until_excl > overdue_from
 
 ),
 
@@ -71,23 +119,14 @@ months as (
     union
     select distinct invoice_month from {{ ref('int_sales_lines') }}
 
-),
-
-months_bounded as (
-
-    select month, cast({{ dateadd('month', 1, 'month') }} as date) as next_month from months
-
 )
 
 select
     p.invoice_id,
     p.customer_key,
-    m.month,
+    p.month,
     p.due_date,
     p.completed_on,
-    {{ datediff('greatest(p.overdue_from, m.month)', 'least(p.overdue_until_excl, m.next_month)', 'day') }} as overdue_days
-from periods as p
-inner join months_bounded as m
-    on m.month < p.overdue_until_excl
-   and m.next_month > p.overdue_from
-where p.overdue_until_excl > p.overdue_from
+    {{ datediff('greatest(p.overdue_from, p.month)', 'least(p.overdue_until_excl, cast(' ~ dateadd('month', 1, 'p.month') ~ ' as date))', 'day') }} as overdue_days
+from period_months as p
+inner join months as m on p.month = m.month

@@ -1,0 +1,15 @@
+{#- month_starts(first_month, last_month): one row per month start from first_month to last_month
+    (both first days of a month, inclusive), as a select-list expression that multiplies the row
+    it is in: DuckDB unnest(generate_series(...)), Spark explode(sequence(...)). Work is
+    proportional to the months produced, unlike a range join to a month table. -#}
+{% macro month_starts(first_month, last_month) -%}
+    {{ return(adapter.dispatch('month_starts', 'kansrijk')(first_month, last_month)) }}
+{%- endmacro %}
+
+{% macro default__month_starts(first_month, last_month) -%}
+    cast(unnest(generate_series(cast({{ first_month }} as date), cast({{ last_month }} as date), interval 1 month)) as date)
+{%- endmacro %}
+
+{% macro spark__month_starts(first_month, last_month) -%}
+    explode(sequence(cast({{ first_month }} as date), cast({{ last_month }} as date), interval 1 month))
+{%- endmacro %}
