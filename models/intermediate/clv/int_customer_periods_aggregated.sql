@@ -1,6 +1,6 @@
 {#- One row per customer (with a first non-credit invoice) per period it has invoice lines in: the
     period is a month or a quarter (var clv_cohort_grain), the customer's cohort the period of its
-    first invoice, period_number the periods since. Invoice lines are aggregated once, here. -#}
+    first invoice, period_number the periods since. Read from the per-customer-month aggregate. -#}
 {%- set grain = var('clv_cohort_grain') %}
 {%- if grain not in ['month', 'quarter'] %}
     {{ exceptions.raise_compiler_error("var clv_cohort_grain must be month or quarter, not '" ~ grain ~ "'.") }}
@@ -17,15 +17,16 @@ with orders as (
 
 lines as (
 
+    -- orphan lines sit under customer_key 'unknown', which has no first invoice: the inner join
+    -- with orders below leaves them out
     select
         customer_key,
-        cast({{ date_trunc(grain, 'invoice_date') }} as date) as period_start,
+        cast({{ date_trunc(grain, 'month') }} as date) as period_start,
         sum(revenue) as revenue,
         sum(cost_of_goods) as cost_of_goods,
-        count(case when not is_credit_note then 1 end) as order_lines
-    from {{ ref('int_sales_lines') }}
-    where not is_orphan
-    group by customer_key, cast({{ date_trunc(grain, 'invoice_date') }} as date)
+        sum(order_lines) as order_lines
+    from {{ ref('int_customer_months_aggregated') }}
+    group by customer_key, cast({{ date_trunc(grain, 'month') }} as date)
 
 )
 

@@ -1,7 +1,21 @@
 {#- One row per invoice line, with its invoice header, customer_key and product group.
     Revenue and cost of goods of the warehouse come from here and only here. An orphan line
     (its invoice never arrived) is kept under customer_key 'unknown' and dated by its delivery,
-    so revenue in equals revenue out; `is_orphan` flags it. -#}
+    so revenue in equals revenue out; `is_orphan` flags it.
+
+    Incremental (macros/incremental.sql): a run rebuilds every line of the invoices that changed
+    since the last build: lines or invoice headers loaded after the newest `source_loaded_at`
+    (new invoices, a late correction of an old line or header: latest delivery wins upstream),
+    and invoices with a line whose product moved to another product group. `prior_customer_key`
+    holds the customer a rebuilt line belonged to before this run, so the per-customer
+    aggregates built from this model can rebuild both the old and the new customer. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='invoice_id',
+    on_schema_change='append_new_columns'
+) }}
+{%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key']) %}
 with lines as (
 
     select * from {{ ref('stg_erp__sales_invoice_lines') }}
@@ -18,27 +32,70 @@ products as (
 
     select product_id, product_group from {{ ref('stg_erp__products') }}
 
+),
+
+{% if incremental -%}
+changed_invoices as (
+
+    select invoice_id from lines where {{ loaded_after_watermark('loaded_at') }}
+    union
+    select invoice_id from invoices where {{ loaded_after_watermark('loaded_at') }}
+    union
+    select t.invoice_id
+    from {{ this }} as t
+    inner join products as p on t.product_id = p.product_id
+    where t.product_group <> coalesce(p.product_group, 'unknown')
+
+),
+
+previous as (
+
+    select invoice_id, line_no, customer_key
+    from {{ this }}
+    where invoice_id in (select invoice_id from changed_invoices)
+
+),
+
+{% endif -%}
+built as (
+
+    select
+        l.invoice_id,
+        l.line_no,
+        coalesce('erp:' || i.customer_id, 'unknown') as customer_key,
+        i.customer_id as erp_customer_id,
+        coalesce(i.invoice_date, l.delivery_date) as invoice_date,
+        {{ month_of('coalesce(i.invoice_date, l.delivery_date)') }} as invoice_month,
+        coalesce(i.is_credit_note, false) as is_credit_note,
+        i.order_channel,
+        i.sales_rep,
+        l.product_id,
+        coalesce(p.product_group, 'unknown') as product_group,
+        l.quantity,
+        l.unit_price,
+        l.discount_pct,
+        cast(coalesce(l.net_amount, 0) as decimal(18, 2)) as revenue,
+        cast(coalesce(cast(l.quantity as double) * cast(l.unit_price as double) * cast(l.discount_pct as double) / 100, 0) as decimal(18, 2)) as discount_amount,
+        cast(coalesce(l.cost_amount, 0) as decimal(18, 2)) as cost_of_goods,
+        i.invoice_id is null as is_orphan,
+        case when i.loaded_at > l.loaded_at then i.loaded_at else l.loaded_at end as source_loaded_at
+    from lines as l
+    left join invoices as i on l.invoice_id = i.invoice_id
+    left join products as p on l.product_id = p.product_id
+    {%- if incremental %}
+    where l.invoice_id in (select invoice_id from changed_invoices)
+    {%- endif %}
+
 )
 
 select
-    l.invoice_id,
-    l.line_no,
-    coalesce('erp:' || i.customer_id, 'unknown') as customer_key,
-    i.customer_id as erp_customer_id,
-    coalesce(i.invoice_date, l.delivery_date) as invoice_date,
-    {{ month_of('coalesce(i.invoice_date, l.delivery_date)') }} as invoice_month,
-    coalesce(i.is_credit_note, false) as is_credit_note,
-    i.order_channel,
-    i.sales_rep,
-    l.product_id,
-    coalesce(p.product_group, 'unknown') as product_group,
-    l.quantity,
-    l.unit_price,
-    l.discount_pct,
-    cast(coalesce(l.net_amount, 0) as decimal(18, 2)) as revenue,
-    cast(coalesce(cast(l.quantity as double) * cast(l.unit_price as double) * cast(l.discount_pct as double) / 100, 0) as decimal(18, 2)) as discount_amount,
-    cast(coalesce(l.cost_amount, 0) as decimal(18, 2)) as cost_of_goods,
-    i.invoice_id is null as is_orphan
-from lines as l
-left join invoices as i on l.invoice_id = i.invoice_id
-left join products as p on l.product_id = p.product_id
+    b.*,
+    {%- if incremental %}
+    v.customer_key as prior_customer_key
+    {%- else %}
+    cast(null as {{ dbt.type_string() }}) as prior_customer_key
+    {%- endif %}
+from built as b
+{%- if incremental %}
+left join previous as v on b.invoice_id = v.invoice_id and b.line_no = v.line_no
+{%- endif %}

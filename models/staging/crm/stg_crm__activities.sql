@@ -16,7 +16,8 @@ renamed as (
         outcome,
         coalesce(_is_deleted, false) as is_deleted,
         _delivery as delivery,
-        cast(substr(_delivery, 1, 10) as date) as delivery_date
+        cast(substr(_delivery, 1, 10) as date) as delivery_date,
+        _loaded_at as loaded_at
     from source
 
 )

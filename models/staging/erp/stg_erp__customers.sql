@@ -21,7 +21,8 @@ renamed as (
         cast(is_blocked as boolean) as is_blocked,
         coalesce(_is_deleted, false) as is_deleted,
         _delivery as delivery,
-        cast(substr(_delivery, 1, 10) as date) as delivery_date
+        cast(substr(_delivery, 1, 10) as date) as delivery_date,
+        _loaded_at as loaded_at
     from source
 
 )

@@ -17,7 +17,8 @@ renamed as (
         cast(cost_amount as decimal(18,4)) as cost_amount,
         coalesce(_is_deleted, false) as is_deleted,
         _delivery as delivery,
-        cast(substr(_delivery, 1, 10) as date) as delivery_date
+        cast(substr(_delivery, 1, 10) as date) as delivery_date,
+        _loaded_at as loaded_at
     from source
 
 )

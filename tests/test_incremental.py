@@ -1,0 +1,167 @@
+"""Incremental refresh = full refresh: the incremental models give exactly the tables of a rebuild.
+
+The large facts and the per-customer-month aggregates are dbt incremental models
+(macros/incremental.sql). A hand-made company arrives in three deliveries; after the first one
+the warehouse is built from scratch, after each later one dbt rebuilds incrementally. Then
+`dbt run --full-refresh` rebuilds everything from raw. Every table in `intermediate` and `marts`
+must hold the same rows either way (count + order-independent checksum; the incremental
+bookkeeping columns excluded; doubles rounded to 6 decimals, as their sums may differ in the last
+bit with the order of addition).
+
+What the deliveries do to old invoices (the latest-wins rule upstream):
+  2025-01-31  customers C1..C3; products P1 (G1), P2 (G2)
+              I1 C1 2025-01-10: 1/P1 1000.00 (cogs 600.00), 2/P2 200.00 (100.00)
+              I2 C2 2025-01-15: 1/P1 500.00 (300.00)
+              I3 C1 2024-12-20: 1/P2 300.00 (200.00)
+              orphan line I9/1 P1 50.00 (30.00): its invoice has not arrived
+  2025-02-28  new invoice I4 C3 2025-02-05: 1/P1 700.00 (400.00)
+              late correction of I1/2: 250.00 (120.00)
+              I2 re-sent with customer C3 (the header moves the invoice to another customer)
+              product snapshot with P2 moved to group G1
+  2025-02-15  (arrives after 2025-02-28) an older version of I1/2, 999.00: loses to 2025-02-28
+  2025-03-31  invoice I9 arrives for C2, 2025-03-02 (the orphan gets its customer)
+              I3/1 corrected to 350.00 (220.00); new invoice I5 C1 2025-03-20: 1/P2 400.00 (250.00)
+
+Expected, by hand (revenue; cost of goods):
+  erp:C1  I1/1 1000 + I1/2 250 + I3/1 350 + I5/1 400 = 2000.00;  600 + 120 + 220 + 250 = 1190.00
+  erp:C2  I9/1 50.00 (dated 2025-03-02);                            30.00
+  erp:C3  I2/1 500 (moved from C2) + I4/1 700 = 1200.00;            300 + 400 = 700.00
+  unknown nothing left (the orphan found its invoice)
+  total 2000 + 50 + 1200 = 3250.00 = the sum of net_amount over raw's current lines
+  every line is in product group G1 (P2 moved)
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from decimal import Decimal as D
+
+import duckdb
+import pytest
+
+from kansrijk import refresh as refresh_mod, settings as settings_mod
+from kansrijk.ingest import ingest_landing
+from tests.support import kansrijk_env, write_landing
+from tests.test_faults_input import _customer, _gl, _invoice
+
+BOOKKEEPING = {"source_loaded_at", "prior_customer_key", "loaded_at"}
+
+
+def _line(iid: str, no: int, product: str, net: str, cost: str) -> dict:
+    return {"invoice_id": iid, "line_no": no, "product_id": product, "quantity": D("1"), "unit_price": D(net),
+            "discount_pct": D("0"), "net_amount": D(net), "cost_amount": D(cost)}
+
+
+def _products(p2_group: str) -> list[dict]:
+    return [{"product_id": "P1", "product_name": "Bout", "product_group": "G1", "unit_cost": D("60"),
+             "list_price": D("100"), "is_active": True},
+            {"product_id": "P2", "product_name": "Moer", "product_group": p2_group, "unit_cost": D("40"),
+             "list_price": D("80"), "is_active": True}]
+
+
+DELIVERIES = {
+    "2025-01-31": {
+        "erp_customers": [_customer(c) for c in ("C1", "C2", "C3")],
+        "erp_products": _products("G2"),
+        "erp_sales_invoices": [_invoice("I1", "C1", date(2025, 1, 10)), _invoice("I2", "C2", date(2025, 1, 15)),
+                               _invoice("I3", "C1", date(2024, 12, 20))],
+        "erp_sales_invoice_lines": [_line("I1", 1, "P1", "1000.00", "600.00"), _line("I1", 2, "P2", "200.00", "100.00"),
+                                    _line("I2", 1, "P1", "500.00", "300.00"), _line("I3", 1, "P2", "300.00", "200.00"),
+                                    _line("I9", 1, "P1", "50.00", "30.00")],
+        "erp_gl_entries": [_gl("E1", date(2025, 1, 31), "30.00")],
+    },
+    "2025-02-28": {
+        "erp_customers": [_customer(c) for c in ("C1", "C2", "C3")],
+        "erp_products": _products("G1"),
+        "erp_sales_invoices": [_invoice("I4", "C3", date(2025, 2, 5)), _invoice("I2", "C3", date(2025, 1, 15))],
+        "erp_sales_invoice_lines": [_line("I4", 1, "P1", "700.00", "400.00"), _line("I1", 2, "P2", "250.00", "120.00")],
+        "erp_gl_entries": [_gl("E2", date(2025, 2, 28), "25.00")],
+    },
+    "2025-02-15": {
+        "erp_sales_invoice_lines": [_line("I1", 2, "P2", "999.00", "1.00")],
+    },
+    "2025-03-31": {
+        "erp_sales_invoices": [_invoice("I9", "C2", date(2025, 3, 2)), _invoice("I5", "C1", date(2025, 3, 20))],
+        "erp_sales_invoice_lines": [_line("I3", 1, "P2", "350.00", "220.00"), _line("I5", 1, "P2", "400.00", "250.00")],
+        "erp_gl_entries": [_gl("E3", date(2025, 3, 31), "10.00")],
+    },
+}
+STEPS = (("2025-01-31",), ("2025-02-28", "2025-02-15"), ("2025-03-31",))
+
+
+def checksums(warehouse) -> dict[str, tuple]:
+    """Row count and content checksum of every intermediate and mart table."""
+    out = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute("select schema_name, table_name from duckdb_tables() "
+                             "where schema_name in ('intermediate', 'marts') and table_name <> 'publish_log' "
+                             "order by 1, 2").fetchall()
+        for schema, table in tables:
+            cols = [f'round("{c}", 6)' if typ == "DOUBLE" else f'"{c}"' for c, typ in con.execute(
+                "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+                "order by column_index", [schema, table]).fetchall() if c not in BOOKKEEPING]
+            out[f"{schema}.{table}"] = con.execute(
+                f"select count(*), md5(coalesce(string_agg(md5(cast(r as varchar)), '' order by md5(cast(r as varchar))), '')) "
+                f"from (select {', '.join(cols)} from {schema}.{table}) as r").fetchall()[0]
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("incremental")
+    landing = base / "landing"
+    landing.mkdir()
+    with kansrijk_env(base / "data", landing) as s:
+        settings_mod.check(s)
+        for i, step in enumerate(STEPS):
+            for delivery in step:
+                write_landing(landing, delivery, DELIVERIES[delivery])
+            assert ingest_landing(s, build_docs=False).ok
+            if i == len(STEPS) - 1:
+                # mark every line built so far: a line the last run rebuilds loses the mark
+                with duckdb.connect(str(s.warehouse)) as con:
+                    con.execute("update intermediate.int_sales_lines set prior_customer_key = 'marker'")
+            # the first build (seeds, models, tests) and the last incremental one run every data
+            # test; the step between only runs the models
+            refresh_mod.run_dbt(s, "build" if i in (0, len(STEPS) - 1) else "run", quiet=True)
+        incremental = checksums(s.warehouse)
+        shutil.copy(s.warehouse, base / "incremental.duckdb")
+        refresh_mod.run_dbt(s, "run", "--full-refresh", quiet=True)
+        full = checksums(s.warehouse)
+    return base / "incremental.duckdb", incremental, full
+
+
+def test_incremental_models_are_incremental(built) -> None:
+    db, _, _ = built
+    with duckdb.connect(str(db), read_only=True) as con:
+        lines = con.execute("select invoice_id, line_no, prior_customer_key from intermediate.int_sales_lines "
+                            "order by 1, 2").fetchall()
+    # the last run rebuilt only the changed invoices, each line with the customer it had before:
+    # I3 (a line corrected), I5 (new) and I9 (its header arrived; the line was an orphan)
+    assert lines == [("I1", 1, "marker"), ("I1", 2, "marker"), ("I2", 1, "marker"), ("I3", 1, "erp:C1"),
+                     ("I4", 1, "marker"), ("I5", 1, None), ("I9", 1, "unknown")]
+
+
+def test_incremental_equals_full_refresh(built) -> None:
+    _, incremental, full = built
+    assert len(full) > 40 and "intermediate.int_sales_lines" in full and "marts.mart_customer_profitability" in full
+    assert incremental.keys() == full.keys()
+    assert {t: incremental[t] for t in full if incremental[t] != full[t]} == {}
+
+
+def test_late_changes_are_picked_up(built) -> None:
+    db, _, _ = built
+    with duckdb.connect(str(db), read_only=True) as con:
+        per_customer = con.execute(
+            "select customer_key, sum(revenue), sum(cost_of_goods), sum(invoice_lines) "
+            "from intermediate.int_customer_months_aggregated group by 1 order by 1").fetchall()
+        groups = con.execute("select distinct product_group from intermediate.int_sales_lines").fetchall()
+        orphan = con.execute("select invoice_date, is_orphan from intermediate.int_sales_lines "
+                             "where invoice_id = 'I9'").fetchall()
+        raw_total = con.execute("select sum(net_amount) from raw.erp_sales_invoice_lines").fetchall()[0][0]
+    assert per_customer == [("erp:C1", D("2000.00"), D("1190.00"), 4), ("erp:C2", D("50.00"), D("30.00"), 1),
+                            ("erp:C3", D("1200.00"), D("700.00"), 2)]
+    assert sum(r[1] for r in per_customer) == raw_total == D("3250.00")
+    assert groups == [("G1",)]
+    assert orphan == [(date(2025, 3, 2), False)]
