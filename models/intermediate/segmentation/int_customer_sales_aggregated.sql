@@ -37,20 +37,30 @@ lines as (
 
 ),
 
--- an order moment is a distinct day with a (non-credit) invoice, as in int_customer_orders
-invoices as (
+-- an order moment is a distinct day with a (non-credit) invoice, as in int_customer_orders;
+-- the days are made distinct once, then counted per window (no count distinct per window)
+invoice_days as (
 
-    select
-        'erp:' || i.customer_id as customer_key,
-        count(distinct i.invoice_date) as order_moments_to_date,
-        count(distinct case when i.invoice_date > a.window_start then i.invoice_date end) as order_moments_window,
-        count(distinct case when a.rfm_window_start is null or i.invoice_date > a.rfm_window_start
-                            then i.invoice_date end) as order_moments_rfm_window
+    select 'erp:' || i.customer_id as customer_key, i.invoice_date
     from {{ ref('stg_erp__sales_invoices') }} as i
     cross join as_of as a
     where not coalesce(i.is_credit_note, false)
       and i.invoice_date <= a.as_of_date
-    group by 'erp:' || i.customer_id
+    group by 'erp:' || i.customer_id, i.invoice_date
+
+),
+
+invoices as (
+
+    select
+        d.customer_key,
+        count(*) as order_moments_to_date,
+        count(case when d.invoice_date > a.window_start then 1 end) as order_moments_window,
+        count(case when a.rfm_window_start is null or d.invoice_date > a.rfm_window_start
+                   then 1 end) as order_moments_rfm_window
+    from invoice_days as d
+    cross join as_of as a
+    group by d.customer_key
 
 )
 
