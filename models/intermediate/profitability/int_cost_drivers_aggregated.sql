@@ -4,9 +4,8 @@
     negative. Sources are aggregated to customer × month before anything is joined to them. -#}
 with sales_lines as (
 
-    select customer_key, invoice_month as month, count(*) as invoice_lines, sum(revenue) as revenue
-    from {{ ref('int_sales_lines') }}
-    group by customer_key, invoice_month
+    select customer_key, month, invoice_lines, revenue
+    from {{ ref('int_customer_months_aggregated') }}
 
 ),
 

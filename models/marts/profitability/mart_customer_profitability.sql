@@ -1,19 +1,13 @@
 {#- One row per customer per month with revenue, invoice lines or allocated cost. Revenue and cost
-    of goods come from int_sales_lines (credit notes included), operating cost from the ledger
+    of goods come from int_sales_lines, read as its customer × month aggregate
+    int_customer_months_aggregated (credit notes included), operating cost from the ledger
     through int_cost_allocations_unioned, pivoted into the cost categories of seed
     cost_center_drivers. -#}
 {%- set categories = ['commission', 'order_handling', 'logistics', 'service', 'sales_effort', 'marketing', 'credit_collection', 'overhead'] %}
 with sales as (
 
-    select
-        customer_key,
-        invoice_month as month,
-        sum(revenue) as revenue,
-        sum(discount_amount) as discounts,
-        sum(cost_of_goods) as cost_of_goods,
-        count(*) as invoice_lines
-    from {{ ref('int_sales_lines') }}
-    group by customer_key, invoice_month
+    select customer_key, month, revenue, discount_amount as discounts, cost_of_goods, invoice_lines
+    from {{ ref('int_customer_months_aggregated') }}
 
 ),
 
