@@ -30,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,6 +238,19 @@ def sha256(path: Path) -> str:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+def sha256_background(path: Path) -> Future:
+    """sha256 of ``path`` in a thread of its own (hashlib and DuckDB both release the GIL).
+
+    For a file that cannot be a duplicate (no ``loaded`` ledger row for its path): its checksum is
+    then only needed for its ledger row, so it is computed while DuckDB reads the file.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kansrijk-sha256")
+    try:
+        return pool.submit(sha256, path)
+    finally:
+        pool.shutdown(wait=False)
 
 
 # --------------------------------------------------------------------------- reading
@@ -558,16 +572,18 @@ def fast_stage(con: duckdb.DuckDBPyConnection, t: contract.Table, src: Source, m
     return int(con.execute(f"SELECT count(*) FROM {stage}").fetchone()[0])
 
 
-def duplicate_keys(con: duckdb.DuckDBPyConnection, t: contract.Table, stage: str) -> bool:
-    """Whether the staged file holds a key twice: one cheap aggregate that stops at the first duplicate.
+def duplicate_keys(con: duckdb.DuckDBPyConnection, t: contract.Table, stage: str, rows: int | None = None) -> bool:
+    """Whether the staged file may hold a key twice: one cheap aggregate over the key's 64-bit hash.
 
+    Fewer distinct key hashes than rows means a duplicate key or (rarely) a hash collision; equal
+    counts prove every key is unique (two equal keys always hash alike, NULLs included).
     GX stays the gate: its suite keeps the uniqueness expectation, and it runs whenever this
-    finds a duplicate (it then reports the count and examples); with no duplicate it is skipped.
+    answers True (it then reports the count and examples, or passes on a mere collision); when
+    this answers False it is skipped.
     """
     key = ", ".join(_q(k) for k in t.key)
-    return bool(con.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {stage} GROUP BY {key} HAVING count(*) > 1 LIMIT 1)"
-    ).fetchone()[0])
+    distinct, total = con.execute(f"SELECT count(DISTINCT hash({key})), count(*) FROM {stage}").fetchone()
+    return int(distinct) != int(total if rows is None else rows)
 
 
 # --------------------------------------------------------------------------- merge
@@ -637,10 +653,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, val
         quarantine(con, s, f, None, message, now)
         return FileOutcome(f.rel, f.delivery, f.table, "quarantined", 0, message)
     t = contract.TABLES[f.table]  # type: ignore[index]
-    checksum = sha256(f.path)
-    done = con.execute(
-        f"SELECT count(*) FROM {LEDGER} WHERE file_path = ? AND checksum = ? AND status = 'loaded'", [f.rel, checksum]
-    ).fetchone()[0]
+    seen = con.execute(f"SELECT count(*) FROM {LEDGER} WHERE file_path = ? AND status = 'loaded'", [f.rel]).fetchone()[0]
+    pending: Future | None = None
+    if seen:  # maybe a file already loaded: checksum first, skipped unread when it matches
+        checksum = sha256(f.path)
+        done = con.execute(
+            f"SELECT count(*) FROM {LEDGER} WHERE file_path = ? AND checksum = ? AND status = 'loaded'", [f.rel, checksum]
+        ).fetchone()[0]
+    else:  # a new path cannot be a duplicate: hash it while DuckDB reads it
+        pending, checksum, done = sha256_background(f.path), "", 0
     if done:
         con.execute(f"INSERT INTO {LEDGER} VALUES (?, ?, ?, ?, 0, ?, 'skipped_duplicate', NULL)",
                     [f.rel, checksum, f.delivery, t.name, now])
@@ -667,17 +688,23 @@ def ingest_file(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, val
                 raise Quarantine(f"{label}: " + "; ".join(problems))
         con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {stage}")
         result = validator.validate(t.name, STAGE_SCHEMA, t.name, rows=rows,
-                                    key_checked=not duplicate_keys(con, t, stage))
+                                    key_checked=not duplicate_keys(con, t, stage, rows))
         vsec = result.seconds
         if not result.success:
             raise Quarantine(f"{label}: {result.describe()}")
+        if pending is not None:
+            checksum = pending.result()
         merge(con, t, stage, f, checksum, rows, now)
         return FileOutcome(f.rel, f.delivery, t.name, "loaded", rows, f"{label}: {rows} rows loaded.", vsec)
     except Quarantine as q:
         message = str(q).rstrip(".") + "."
+        if pending is not None:  # before the file is moved
+            checksum = pending.result()
         quarantine(con, s, f, checksum, message, now)
         return FileOutcome(f.rel, f.delivery, t.name, "quarantined", rows, message, vsec)
     finally:
+        if pending is not None:
+            pending.cancel() or pending.exception()  # never leave the hashing thread reading the file
         con.execute(f"DROP VIEW IF EXISTS {view}")
         con.execute(f"DROP TABLE IF EXISTS {stage}")
         for p in src.cleanup if src else []:
