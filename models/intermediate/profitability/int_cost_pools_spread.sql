@@ -18,35 +18,61 @@ volumes as (
 
 ),
 
+pool_volumes as (
+
+    select p.month, p.cost_center, p.cost_category, p.driver, p.spread_target_amount, v.customer_key, v.volume
+    from pools as p
+    inner join volumes as v on p.month = v.month and p.driver = v.driver
+
+),
+
+-- per pool: total and largest volume, by aggregation (no window sort over the customers)
+pool_totals as (
+
+    select month, cost_center, sum(volume) as total_volume, max(volume) as largest_volume
+    from pool_volumes
+    group by month, cost_center
+
+),
+
 shares as (
 
     select
-        p.month,
-        p.cost_center,
-        p.cost_category,
-        p.driver,
+        v.month,
+        v.cost_center,
+        v.cost_category,
+        v.driver,
         v.customer_key,
         v.volume,
-        p.spread_target_amount,
-        cast(round(p.spread_target_amount * (v.volume / sum(v.volume) over (partition by p.month, p.cost_center)), 2)
-             as decimal(18, 2)) as rounded_amount,
-        row_number() over (partition by p.month, p.cost_center order by v.volume desc, v.customer_key) as size_rank
-    from pools as p
-    inner join volumes as v on p.month = v.month and p.driver = v.driver
+        v.spread_target_amount,
+        t.largest_volume,
+        cast(round(v.spread_target_amount * (v.volume / t.total_volume), 2) as decimal(18, 2)) as rounded_amount
+    from pool_volumes as v
+    inner join pool_totals as t on v.month = t.month and v.cost_center = t.cost_center
+
+),
+
+-- the customer that takes the pool's rounding remainder: largest volume, ties lowest customer_key
+remainders as (
+
+    select
+        s.month,
+        s.cost_center,
+        min(case when s.volume = s.largest_volume then s.customer_key end) as customer_key,
+        min(s.spread_target_amount) - sum(s.rounded_amount) as remainder
+    from shares as s
+    group by s.month, s.cost_center
 
 )
 
 select
-    month,
-    cost_center,
-    customer_key,
-    cost_category,
-    driver,
-    volume as driver_volume,
-    cast(
-        rounded_amount
-        + case when size_rank = 1
-               then spread_target_amount - sum(rounded_amount) over (partition by month, cost_center)
-               else 0 end
-    as decimal(18, 2)) as amount
-from shares
+    s.month,
+    s.cost_center,
+    s.customer_key,
+    s.cost_category,
+    s.driver,
+    s.volume as driver_volume,
+    cast(s.rounded_amount + coalesce(r.remainder, 0) as decimal(18, 2)) as amount
+from shares as s
+left join remainders as r
+    on s.month = r.month and s.cost_center = r.cost_center and s.customer_key = r.customer_key
