@@ -19,8 +19,15 @@ What the deliveries do to old invoices (the latest-wins rule upstream):
               I2 re-sent with customer C3 (the header moves the invoice to another customer)
               product snapshot with P2 moved to group G1
   2025-02-15  (arrives after 2025-02-28) an older version of I1/2, 999.00: loses to 2025-02-28
+              shipments S1 of I1 (no customer of its own) 2025-01-11 freight 10.00, S2 of I2 (none either)
+              2025-01-16 express freight 20.00; CRM accounts A1 (= C1) and A2 (no ERP customer yet),
+              activities ACT1 A1 visit 2025-01-20 30 min, ACT2 A2 call 2025-01-22 15 min;
+              ledger E1 2025-01-31 30.00
+  2025-02-28  ... activity ACT3 A1 call 2025-02-10 10 min; ledger E2 25.00
   2025-03-31  invoice I9 arrives for C2, 2025-03-02 (the orphan gets its customer)
               I3/1 corrected to 350.00 (220.00); new invoice I5 C1 2025-03-20: 1/P2 400.00 (250.00)
+              shipment S3 of C1 itself 2025-03-05 freight 5.00; account A2 now linked to C2;
+              ledger E1 corrected to 35.00, E3 10.00
 
 Expected, by hand (revenue; cost of goods):
   erp:C1  I1/1 1000 + I1/2 250 + I3/1 350 + I5/1 400 = 2000.00;  600 + 120 + 220 + 250 = 1190.00
@@ -29,6 +36,12 @@ Expected, by hand (revenue; cost of goods):
   unknown nothing left (the orphan found its invoice)
   total 2000 + 50 + 1200 = 3250.00 = the sum of net_amount over raw's current lines
   every line is in product group G1 (P2 moved)
+  per customer-month operations (shipments, express, freight; activity, visit minutes):
+  erp:C1  2025-01: 1, 0, 10.00; 30, 30 (S1 via I1; ACT1)   2025-02: 0, 0, null; 10, 0 (ACT3)
+          2025-03: 1, 0, 5.00; 0, 0 (S3)
+  erp:C2  2025-01: 0, 0, null; 15, 0 (ACT2, once A2 is linked to C2; before that crm:A2)
+  erp:C3  2025-01: 1, 1, 20.00; 0, 0 (S2 via I2, which moved from C2)
+  ledger  30 + 25 + 10 = 65.00 before the correction of E1; 35 + 25 + 10 = 70.00 after
 """
 
 from __future__ import annotations
@@ -53,6 +66,22 @@ def _line(iid: str, no: int, product: str, net: str, cost: str) -> dict:
             "discount_pct": D("0"), "net_amount": D(net), "cost_amount": D(cost)}
 
 
+def _shipment(sid: str, iid: str | None, cid: str | None, day: date, freight: str, express: bool = False) -> dict:
+    return {"shipment_id": sid, "invoice_id": iid, "customer_id": cid, "ship_date": day, "package_count": 1,
+            "is_express": express, "freight_cost": D(freight)}
+
+
+def _account(aid: str, customer: str | None, coc: str) -> dict:
+    return {"account_id": aid, "erp_customer_id": customer, "account_name": f"Account {aid}", "coc_number": coc,
+            "industry_code": "46", "employee_count": 20, "country": "NL", "postcode": "1011AB",
+            "lead_source": "web", "owner": "Bram", "created_date": date(2020, 1, 1)}
+
+
+def _activity(aid: str, account: str, kind: str, day: date, minutes: int) -> dict:
+    return {"activity_id": aid, "account_id": account, "activity_type": kind, "activity_date": day,
+            "duration_minutes": minutes, "owner": "Bram", "outcome": "contact"}
+
+
 def _products(p2_group: str) -> list[dict]:
     return [{"product_id": "P1", "product_name": "Bout", "product_group": "G1", "unit_cost": D("60"),
              "list_price": D("100"), "is_active": True},
@@ -70,6 +99,11 @@ DELIVERIES = {
                                     _line("I2", 1, "P1", "500.00", "300.00"), _line("I3", 1, "P2", "300.00", "200.00"),
                                     _line("I9", 1, "P1", "50.00", "30.00")],
         "erp_gl_entries": [_gl("E1", date(2025, 1, 31), "30.00")],
+        "erp_shipments": [_shipment("S1", "I1", None, date(2025, 1, 11), "10.00"),
+                          _shipment("S2", "I2", None, date(2025, 1, 16), "20.00", express=True)],
+        "crm_accounts": [_account("A1", "C1", "11111111"), _account("A2", None, "99999999")],
+        "crm_activities": [_activity("ACT1", "A1", "visit", date(2025, 1, 20), 30),
+                           _activity("ACT2", "A2", "call", date(2025, 1, 22), 15)],
     },
     "2025-02-28": {
         "erp_customers": [_customer(c) for c in ("C1", "C2", "C3")],
@@ -77,6 +111,7 @@ DELIVERIES = {
         "erp_sales_invoices": [_invoice("I4", "C3", date(2025, 2, 5)), _invoice("I2", "C3", date(2025, 1, 15))],
         "erp_sales_invoice_lines": [_line("I4", 1, "P1", "700.00", "400.00"), _line("I1", 2, "P2", "250.00", "120.00")],
         "erp_gl_entries": [_gl("E2", date(2025, 2, 28), "25.00")],
+        "crm_activities": [_activity("ACT3", "A1", "call", date(2025, 2, 10), 10)],
     },
     "2025-02-15": {
         "erp_sales_invoice_lines": [_line("I1", 2, "P2", "999.00", "1.00")],
@@ -84,7 +119,9 @@ DELIVERIES = {
     "2025-03-31": {
         "erp_sales_invoices": [_invoice("I9", "C2", date(2025, 3, 2)), _invoice("I5", "C1", date(2025, 3, 20))],
         "erp_sales_invoice_lines": [_line("I3", 1, "P2", "350.00", "220.00"), _line("I5", 1, "P2", "400.00", "250.00")],
-        "erp_gl_entries": [_gl("E3", date(2025, 3, 31), "10.00")],
+        "erp_gl_entries": [_gl("E3", date(2025, 3, 31), "10.00"), _gl("E1", date(2025, 1, 31), "35.00")],
+        "erp_shipments": [_shipment("S3", None, "C1", date(2025, 3, 5), "5.00")],
+        "crm_accounts": [_account("A1", "C1", "11111111"), _account("A2", "C2", "99999999")],
     },
 }
 STEPS = (("2025-01-31",), ("2025-02-28", "2025-02-15"), ("2025-03-31",))
@@ -166,3 +203,21 @@ def test_late_changes_are_picked_up(built) -> None:
     assert sum(r[1] for r in per_customer) == raw_total == D("3250.00")
     assert groups == [("G1",)]
     assert orphan == [(date(2025, 3, 2), False)]
+
+
+def test_late_changes_reach_the_operations_aggregates(built) -> None:
+    db, _, _ = built
+    with duckdb.connect(str(db), read_only=True) as con:
+        ops = con.execute(
+            "select customer_key, month, shipments, express_shipments, freight_cost, activity_minutes, visit_minutes "
+            "from intermediate.int_customer_months_operations_aggregated order by 1, 2").fetchall()
+        ledger = con.execute("select sum(amount), count(*) from intermediate.int_gl_entries").fetchall()
+        moved = con.execute("select activity_id, customer_key, prior_customer_key from intermediate.int_activities "
+                            "where activity_id = 'ACT2'").fetchall()
+    d = date
+    assert ops == [
+        ("erp:C1", d(2025, 1, 1), 1, 0, D("10.0000"), 30, 30), ("erp:C1", d(2025, 2, 1), 0, 0, None, 10, 0),
+        ("erp:C1", d(2025, 3, 1), 1, 0, D("5.0000"), 0, 0), ("erp:C2", d(2025, 1, 1), 0, 0, None, 15, 0),
+        ("erp:C3", d(2025, 1, 1), 1, 1, D("20.0000"), 0, 0)]
+    assert ledger == [(D("70.0000"), 3)]
+    assert moved == [("ACT2", "erp:C2", "crm:A2")]

@@ -1,0 +1,84 @@
+{#- One row per CRM activity, with the customer_key of its account (int_customer_identity; null
+    when the account is unknown) and its month.
+
+    Incremental (macros/incremental.sql): a run rebuilds the activities loaded after the newest
+    `source_loaded_at`, and those whose account now maps to another customer_key (an account
+    linked to its ERP customer later); a remapped activity gets this run's time as its
+    `source_loaded_at`, so the aggregates built from it see the change. `prior_customer_key` is
+    the customer a rebuilt activity had before the run. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='activity_id',
+    on_schema_change='append_new_columns'
+) }}
+{%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key']) %}
+with activities as (
+
+    select * from {{ ref('stg_crm__activities') }}
+
+),
+
+identity as (
+
+    select source_id as account_id, customer_key
+    from {{ ref('int_customer_identity') }}
+    where source_system = 'crm'
+
+),
+
+{% if incremental -%}
+loaded as (
+
+    select activity_id from activities where {{ loaded_after_watermark('loaded_at') }}
+
+),
+
+remapped as (
+
+    select t.activity_id
+    from {{ this }} as t
+    left join identity as i on t.account_id = i.account_id
+    where coalesce(t.customer_key, '') <> coalesce(i.customer_key, '')
+
+),
+
+{% endif -%}
+built as (
+
+    select
+        a.activity_id,
+        a.account_id,
+        i.customer_key,
+        a.activity_type,
+        a.outcome,
+        a.activity_date,
+        {{ month_of('a.activity_date') }} as month,
+        a.duration_minutes,
+        a.owner,
+        a.is_deleted,
+        {%- if incremental %}
+        case when a.activity_id in (select activity_id from loaded) then a.loaded_at
+             else cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) end as source_loaded_at
+        {%- else %}
+        a.loaded_at as source_loaded_at
+        {%- endif %}
+    from activities as a
+    left join identity as i on a.account_id = i.account_id
+    {%- if incremental %}
+    where a.activity_id in (select activity_id from loaded union select activity_id from remapped)
+    {%- endif %}
+
+)
+
+select
+    b.*,
+    {%- if incremental %}
+    t.customer_key as prior_customer_key
+    {%- else %}
+    cast(null as {{ dbt.type_string() }}) as prior_customer_key
+    {%- endif %}
+from built as b
+{%- if incremental %}
+left join {{ this }} as t on b.activity_id = t.activity_id
+{%- endif %}

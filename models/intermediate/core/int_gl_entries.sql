@@ -1,0 +1,30 @@
+{#- One row per general-ledger entry, with its month, its cost center (var
+    profitability_missing_cost_center when it has none) and the customer_key of an entry booked
+    on a customer. The ledger is the book of record of operating cost: the cost allocation
+    reads it from here.
+
+    Incremental (macros/incremental.sql): a run rebuilds the entries loaded after the newest
+    `source_loaded_at` (a corrected entry is reloaded with its delivery). -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='entry_id',
+    on_schema_change='append_new_columns'
+) }}
+{%- set incremental = incremental_ready(['source_loaded_at']) %}
+select
+    entry_id,
+    posting_date,
+    {{ month_of('posting_date') }} as month,
+    gl_account,
+    gl_account_name,
+    coalesce(cost_center, '{{ var("profitability_missing_cost_center") }}') as cost_center,
+    'erp:' || customer_id as customer_key,
+    amount,
+    description,
+    is_deleted,
+    loaded_at as source_loaded_at
+from {{ ref('stg_erp__gl_entries') }}
+{%- if incremental %}
+where {{ loaded_after_watermark('loaded_at') }}
+{%- endif %}

@@ -1,0 +1,70 @@
+{#- One row per shipment, with the customer it is charged to: its own customer_id, else its
+    invoice's customer (null when it names neither; such a shipment carries no customer cost).
+
+    Incremental (macros/incremental.sql): a run rebuilds the shipments loaded after the newest
+    `source_loaded_at` and those whose invoice header was (re)loaded since (the customer may come
+    from it); `prior_customer_key` is the customer a rebuilt shipment had before the run. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='shipment_id',
+    on_schema_change='append_new_columns'
+) }}
+{%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key']) %}
+with shipments as (
+
+    select * from {{ ref('stg_erp__shipments') }}
+
+),
+
+invoices as (
+
+    select invoice_id, customer_id, loaded_at from {{ ref('stg_erp__sales_invoices') }}
+
+),
+
+{% if incremental -%}
+changed as (
+
+    select shipment_id from shipments where {{ loaded_after_watermark('loaded_at') }}
+    union
+    select s.shipment_id
+    from shipments as s
+    inner join invoices as i on s.invoice_id = i.invoice_id
+    where {{ loaded_after_watermark('i.loaded_at') }}
+
+),
+
+{% endif -%}
+built as (
+
+    select
+        s.shipment_id,
+        s.invoice_id,
+        'erp:' || coalesce(s.customer_id, i.customer_id) as customer_key,
+        s.ship_date,
+        {{ month_of('s.ship_date') }} as month,
+        s.package_count,
+        coalesce(s.is_express, false) as is_express,
+        s.freight_cost,
+        s.is_deleted,
+        case when i.loaded_at > s.loaded_at then i.loaded_at else s.loaded_at end as source_loaded_at
+    from shipments as s
+    left join invoices as i on s.invoice_id = i.invoice_id
+    {%- if incremental %}
+    where s.shipment_id in (select shipment_id from changed)
+    {%- endif %}
+
+)
+
+select
+    b.*,
+    {%- if incremental %}
+    t.customer_key as prior_customer_key
+    {%- else %}
+    cast(null as {{ dbt.type_string() }}) as prior_customer_key
+    {%- endif %}
+from built as b
+{%- if incremental %}
+left join {{ this }} as t on b.shipment_id = t.shipment_id
+{%- endif %}
