@@ -98,14 +98,24 @@ freight as (
 
 ),
 
+-- per month: total and largest requested freight, by aggregation (no window sort over customers)
+freight_months as (
+
+    select month, sum(requested_amount) as month_freight, max(requested_amount) as largest_amount
+    from freight
+    group by month
+
+),
+
 freight_shares as (
 
     select
         fr.*,
         greatest(coalesce(p.pool_amount, 0), 0) as available_amount,
-        sum(fr.requested_amount) over (partition by fr.month) as month_freight,
-        row_number() over (partition by fr.month order by fr.requested_amount desc, fr.customer_key) as size_rank
+        m.month_freight,
+        m.largest_amount
     from freight as fr
+    inner join freight_months as m on fr.month = m.month
     left join freight_pool as p on fr.month = p.month and fr.cost_center = p.cost_center
 
 ),
@@ -122,24 +132,32 @@ freight_capped as (
 
 ),
 
-freight_assigned as (
+-- a month whose freight exceeds the pool: the rounding remainder goes to the largest freight
+-- (ties: lowest customer_key)
+freight_remainders as (
 
     select
         month,
-        cost_center,
-        customer_key,
+        min(case when requested_amount = largest_amount then customer_key end) as customer_key,
+        min(available_amount) - sum(rounded_amount) as remainder
+    from freight_capped
+    where month_freight > available_amount
+    group by month
+
+),
+
+freight_assigned as (
+
+    select
+        c.month,
+        c.cost_center,
+        c.customer_key,
         'logistics' as cost_category,
         'shipment_freight' as direct_type,
-        requested_amount,
-        cast(
-            rounded_amount
-            + case
-                when size_rank = 1 and month_freight > available_amount
-                    then available_amount - sum(rounded_amount) over (partition by month)
-                else 0
-              end
-        as decimal(18, 2)) as amount
-    from freight_capped
+        c.requested_amount,
+        cast(c.rounded_amount + coalesce(r.remainder, 0) as decimal(18, 2)) as amount
+    from freight_capped as c
+    left join freight_remainders as r on c.month = r.month and c.customer_key = r.customer_key
 
 )
 
