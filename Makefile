@@ -29,8 +29,8 @@ setup: ## create .venv from uv.lock (bootstraps uv from pip when missing)
 run: setup ## generate the demo landing set (unless LANDING=<dir>), then ingest → validate → dbt build → publish
 	@$(PY) -m kansrijk.refresh
 
-test: setup ## set up and run every test (pytest + dbt build on demo data and fixtures)
-	@$(PY) -m pytest -q
+test: setup ## set up and run every test (pytest + dbt build on demo data and fixtures), test modules on 2 workers
+	@$(PY) -m pytest -q -n 2 --dist loadfile
 
 cdnow: setup ## CDNOW=<file>: turn a CDNOW transaction log into a landing set and refresh it
 	@test -n "$(CDNOW)" || { echo "make cdnow: set CDNOW=<file>, a CDNOW-format transaction log." >&2; exit 2; }
