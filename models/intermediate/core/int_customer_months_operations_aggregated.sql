@@ -13,7 +13,7 @@
     incremental_strategy='delete+insert',
     unique_key='customer_key',
     on_schema_change='append_new_columns',
-    post_hook=("delete from {{ this }} where month is null" if target.type != 'spark' else none)
+    post_hook=(["delete from {{ this }} where month is null"] if target.type != "spark" else [])
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at']) %}
 with shipments as (

@@ -20,12 +20,8 @@ with drivers as (
 
 ledger as (
 
-    select
-        {{ month_of('posting_date') }} as month,
-        coalesce(cost_center, '{{ var("profitability_missing_cost_center") }}') as cost_center,
-        customer_id,
-        amount
-    from {{ ref('stg_erp__gl_entries') }}
+    select month, cost_center, customer_key, amount
+    from {{ ref('int_gl_entries') }}
     where not is_deleted
 
 ),
@@ -35,13 +31,13 @@ direct_ledger as (
     select
         l.month,
         l.cost_center,
-        'erp:' || l.customer_id as customer_key,
+        l.customer_key,
         coalesce(d.cost_category, 'overhead') as cost_category,
         'ledger_customer_line' as direct_type,
         cast(round(sum(l.amount), 2) as decimal(18, 2)) as requested_amount
     from ledger as l
     left join drivers as d on l.cost_center = d.cost_center
-    where l.customer_id is not null
+    where l.customer_key is not null
     group by 1, 2, 3, 4
 
 ),
@@ -67,34 +63,24 @@ freight_pool as (
     select l.month, l.cost_center, cast(round(sum(l.amount), 2) as decimal(18, 2)) as pool_amount
     from ledger as l
     inner join freight_cost_center as f on l.cost_center = f.cost_center
-    where l.customer_id is null
+    where l.customer_key is null
     group by l.month, l.cost_center
-
-),
-
-invoice_customers as (
-
-    select invoice_id, min(customer_id) as customer_id
-    from {{ ref('stg_erp__sales_invoices') }}
-    group by invoice_id
 
 ),
 
 freight as (
 
+    -- each shipment's freight on the customer it is charged to (int_shipments: its own, else its
+    -- invoice's customer), per customer-month as built incrementally
     select
-        {{ month_of('s.ship_date') }} as month,
+        o.month,
         f.cost_center,
-        'erp:' || coalesce(s.customer_id, i.customer_id) as customer_key,
-        cast(round(sum(s.freight_cost), 2) as decimal(18, 2)) as requested_amount
-    from {{ ref('stg_erp__shipments') }} as s
-    left join invoice_customers as i on s.invoice_id = i.invoice_id
+        o.customer_key,
+        cast(round(o.freight_cost, 2) as decimal(18, 2)) as requested_amount
+    from {{ ref('int_customer_months_operations_aggregated') }} as o
     cross join freight_cost_center as f
-    where s.freight_cost is not null
-      and s.ship_date is not null
-      and coalesce(s.customer_id, i.customer_id) is not null
+    where o.freight_cost is not null
       and f.cost_center is not null
-    group by 1, 2, 3
 
 ),
 

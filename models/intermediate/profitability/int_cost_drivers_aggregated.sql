@@ -18,27 +18,20 @@ invoices as (
 
 ),
 
-invoice_customers as (
+operations as (
 
-    select invoice_id, min(customer_id) as customer_id
-    from {{ ref('stg_erp__sales_invoices') }}
-    group by invoice_id
+    -- shipments (charged to the shipment's own customer, else its invoice's; one naming neither
+    -- carries no cost) and CRM activity minutes, per customer-month, built incrementally
+    select customer_key, month, shipments, express_shipments, activity_minutes, visit_minutes
+    from {{ ref('int_customer_months_operations_aggregated') }}
 
 ),
 
 shipments as (
 
-    -- the shipment's own customer, else its invoice's customer; a shipment naming neither
-    -- cannot carry cost and is left out of the driver
-    select
-        'erp:' || coalesce(s.customer_id, i.customer_id) as customer_key,
-        {{ month_of('s.ship_date') }} as month,
-        count(*) as shipments,
-        count(case when s.is_express then 1 end) as express_shipments
-    from {{ ref('stg_erp__shipments') }} as s
-    left join invoice_customers as i on s.invoice_id = i.invoice_id
-    where coalesce(s.customer_id, i.customer_id) is not null and s.ship_date is not null
-    group by 1, 2
+    select customer_key, month, shipments, express_shipments
+    from operations
+    where shipments > 0
 
 ),
 
@@ -62,15 +55,9 @@ service as (
 
 activities as (
 
-    select
-        id.customer_key,
-        {{ month_of('a.activity_date') }} as month,
-        sum(coalesce(a.duration_minutes, 0)) as activity_minutes,
-        sum(case when a.activity_type = 'visit' then coalesce(a.duration_minutes, 0) else 0 end) as visit_minutes
-    from {{ ref('stg_crm__activities') }} as a
-    inner join crm_identity as id on a.account_id = id.account_id
-    where a.activity_date is not null
-    group by 1, 2
+    select customer_key, month, activity_minutes, visit_minutes
+    from operations
+    where activity_minutes > 0
 
 ),
 

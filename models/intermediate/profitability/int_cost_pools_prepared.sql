@@ -11,13 +11,13 @@ with drivers as (
 ledger as (
 
     select
-        {{ month_of('posting_date') }} as month,
-        coalesce(cost_center, '{{ var("profitability_missing_cost_center") }}') as cost_center,
+        month,
+        cost_center,
         cast(round(sum(amount), 2) as decimal(18, 2)) as ledger_amount,
         count(*) as ledger_lines
-    from {{ ref('stg_erp__gl_entries') }}
+    from {{ ref('int_gl_entries') }}
     where not is_deleted
-    group by 1, 2
+    group by month, cost_center
 
 ),
 

@@ -115,9 +115,9 @@ period_months as (
 
 months as (
 
-    select distinct {{ month_of('posting_date') }} as month from {{ ref('stg_erp__gl_entries') }}
+    select distinct month from {{ ref('int_gl_entries') }}
     union
-    select distinct invoice_month from {{ ref('int_sales_lines') }}
+    select distinct month from {{ ref('int_customer_months_aggregated') }}
 
 )
 
