@@ -31,3 +31,21 @@
     {#- Rows loaded after the newest `source_loaded_at` of this model's existing table. -#}
     {{ loaded_at_expr }} > (select coalesce(max({{ column }}), cast('1900-01-01' as timestamp)) from {{ this }})
 {%- endmacro %}
+
+
+{% macro select_with_prior_customer_key(built, key_columns, incremental) -%}
+    {#- `select * from built` plus `prior_customer_key`: in an incremental run the customer_key
+        the row had in this model's existing table (null for a new row), else null. -#}
+select
+    b.*,
+    {%- if incremental %}
+    t.customer_key as prior_customer_key
+    {%- else %}
+    cast(null as {{ dbt.type_string() }}) as prior_customer_key
+    {%- endif %}
+from {{ built }} as b
+{%- if incremental %}
+left join {{ this }} as t
+    on {% for k in key_columns %}b.{{ k }} = t.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
+{%- endif %}
+{%- endmacro %}

@@ -71,14 +71,4 @@ built as (
 
 )
 
-select
-    b.*,
-    {%- if incremental %}
-    t.customer_key as prior_customer_key
-    {%- else %}
-    cast(null as {{ dbt.type_string() }}) as prior_customer_key
-    {%- endif %}
-from built as b
-{%- if incremental %}
-left join {{ this }} as t on b.activity_id = t.activity_id
-{%- endif %}
+{{ select_with_prior_customer_key('built', ['activity_id'], incremental) }}

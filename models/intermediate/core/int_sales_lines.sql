@@ -48,14 +48,6 @@ changed_invoices as (
 
 ),
 
-previous as (
-
-    select invoice_id, line_no, customer_key
-    from {{ this }}
-    where invoice_id in (select invoice_id from changed_invoices)
-
-),
-
 {% endif -%}
 built as (
 
@@ -88,14 +80,4 @@ built as (
 
 )
 
-select
-    b.*,
-    {%- if incremental %}
-    v.customer_key as prior_customer_key
-    {%- else %}
-    cast(null as {{ dbt.type_string() }}) as prior_customer_key
-    {%- endif %}
-from built as b
-{%- if incremental %}
-left join previous as v on b.invoice_id = v.invoice_id and b.line_no = v.line_no
-{%- endif %}
+{{ select_with_prior_customer_key('built', ['invoice_id', 'line_no'], incremental) }}
