@@ -30,7 +30,7 @@ invoices as (
 
 products as (
 
-    select product_id, product_group from {{ ref('stg_erp__products') }}
+    select product_id, product_group, loaded_at from {{ ref('stg_erp__products') }}
 
 ),
 
@@ -41,10 +41,12 @@ changed_invoices as (
     union
     select invoice_id from invoices where {{ loaded_after_watermark('loaded_at') }}
     union
+    -- a product's group changes only in a product row loaded since: compare just those
     select t.invoice_id
     from {{ this }} as t
     inner join products as p on t.product_id = p.product_id
-    where t.product_group <> coalesce(p.product_group, 'unknown')
+    where {{ loaded_after_watermark('p.loaded_at') }}
+      and t.product_group <> coalesce(p.product_group, 'unknown')
 
 ),
 
