@@ -8,11 +8,12 @@ import pytest
 
 # `make test` runs modules on pytest-xdist workers, whose __main__ (execnet's) has neither a
 # __spec__ nor a __file__. pyspark's Spark Connect import check (imported by Great Expectations)
-# takes such a __main__ for a doctest run and exits quietly (SystemExit 0) when its optional gRPC
-# packages are missing. Name the worker's main module so the check runs as in a normal process.
+# takes such a process for a doctest run and exits it quietly (SystemExit 0) when its optional
+# gRPC packages are missing; it lets an interactive session (sys.ps1 set) through. __main__ is
+# left alone: multiprocessing's spawned children re-import it from its __file__.
 _main = sys.modules["__main__"]
-if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
-    _main.__file__ = "pytest-xdist-worker"
+if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__") and not hasattr(sys, "ps1"):
+    sys.ps1 = ">>> "
 
 from kansrijk import settings as settings_mod
 from tests.support import kansrijk_env
