@@ -14,9 +14,12 @@ million customers have far fewer distinct (x, t_x, T) patterns once ages are in 
 is what makes large fits fast. Fits are unweighted by default (every customer counts once); a
 ``weights`` array gives customers other weights.
 
-A fit that does not converge raises :class:`FitError`. Too little data (fewer than
-``min_customers`` customers or fewer than ``min_repeat_buyers`` repeat buyers) is not an error: the
-result comes back with ``fitted=False`` and NaN parameters, so callers can publish null predictions.
+A fit that does not converge raises :class:`FitError` (``strict=True``, the default), or, with
+``strict=False`` as the warehouse calls it, comes back not fitted with the reason: a statistic never
+stops a refresh. Data that cannot identify a model is not an error either: too little data (fewer
+than ``min_customers`` customers or fewer than ``min_repeat_buyers`` repeat buyers), everyone buying
+once, or every repeat buyer spending the same. Such a result has ``fitted=False``, NaN parameters
+and the reason in ``message``, so callers publish a fallback estimate and say why.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
 # log-parameters are kept within [-LOG_BOUND, LOG_BOUND]: e^±25 is far beyond any sensible
 # estimate, and a fit that ends on this bound has not found an interior maximum.
 LOG_BOUND = 25.0
+# On the scaled axes the fits use (time: the oldest customer has age 1; money: mean spend 1), every
+# sensible parameter lies within e^±15 (3e-7 .. 3e6). An estimate beyond that has run off along a
+# flat ridge of the likelihood (e.g. Gamma-Gamma q and v growing together when repeat buyers show no
+# spread in spend): the optimiser may report convergence, but the data do not identify the model.
+IDENTIFIED_LOG_BOUND = 15.0
 
 
 class FitError(RuntimeError):
@@ -114,6 +122,10 @@ def _not_fitted(model: str, names: tuple[str, ...], customers: float, message: s
     )
 
 
+def _not_identified(model: str, names: tuple[str, ...], customers: float, error: FitError) -> FitResult:
+    return _not_fitted(model, names, customers, f"not identified by the data: {error}")
+
+
 def _minimize(fun, x0: np.ndarray, args: tuple, model: str, max_iter: int) -> np.ndarray:
     """L-BFGS-B on log-parameters with the analytic gradient; raises FitError unless converged."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
@@ -137,10 +149,10 @@ def _minimize(fun, x0: np.ndarray, args: tuple, model: str, max_iter: int) -> np
             f"The {model} fit did not converge after {res.nit} iterations "
             f"(max |gradient| {gnorm:.2g}): {res.message}."
         )
-    if np.any(np.abs(res.x) >= LOG_BOUND - 1e-6):
+    if np.any(np.abs(res.x) >= IDENTIFIED_LOG_BOUND):
         raise FitError(
-            f"The {model} fit did not converge to an interior maximum: a parameter ran to "
-            f"exp(±{LOG_BOUND:g}); the data do not identify the model."
+            f"The {model} fit did not converge to an interior maximum: a parameter ran off beyond "
+            f"exp(±{IDENTIFIED_LOG_BOUND:g}) on the scaled axis; the data do not identify the model."
         )
     return res
 
@@ -257,8 +269,12 @@ def fit_bgnbd(
     min_customers: int = 20,
     min_repeat_buyers: int = 5,
     max_iter: int = 2000,
+    strict: bool = True,
 ) -> FitResult:
-    """Fit BG/NBD by maximum likelihood; ``x`` repeat purchases, ``t_x`` recency, ``T`` age."""
+    """Fit BG/NBD by maximum likelihood; ``x`` repeat purchases, ``t_x`` recency, ``T`` age.
+
+    ``strict=False``: a fit that does not converge comes back not fitted with the reason.
+    """
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
     T = np.asarray(T, dtype=float)
@@ -280,7 +296,12 @@ def fit_bgnbd(
     (ux, utx, uT), w = collapse(x, t_x, T, weights=w_in)
     scale = 1.0 / uT.max()  # time scaled so the oldest customer has age 1: better conditioning
     data = _BgnbdData.build(ux, utx * scale, uT * scale, w)
-    res = _minimize(_bgnbd_nll_grad, np.zeros(4), (data,), "bg_nbd", max_iter)
+    try:
+        res = _minimize(_bgnbd_nll_grad, np.zeros(4), (data,), "bg_nbd", max_iter)
+    except FitError as e:
+        if strict:
+            raise
+        return _not_identified("bg_nbd", BG_NBD_PARAMETERS, customers, e)
     r, alpha, a, b = np.exp(res.x)
     alpha /= scale
     ll = _dot(w, bgnbd_log_likelihood((r, alpha, a, b), ux, utx, uT))
@@ -409,10 +430,14 @@ def fit_gamma_gamma(
     weights: np.ndarray | None = None,
     min_repeat_buyers: int = 5,
     max_iter: int = 2000,
+    strict: bool = True,
 ) -> FitResult:
     """Fit Gamma-Gamma on repeat buyers: ``x`` repeat purchases (> 0), ``m`` mean repeat spend (> 0).
 
-    Rows with x = 0 or m <= 0 (credit notes outweighing sales) are left out.
+    Rows with x = 0 or m <= 0 (credit notes outweighing sales) are left out. Not fitted (never an
+    error): repeat buyers that all spend the same (the spread the model explains is absent), and an
+    estimate with q <= 1 (the fitted population has no finite mean spend, so E[M] is meaningless).
+    ``strict=False``: a fit that does not converge comes back not fitted with the reason.
     """
     x = np.asarray(x, dtype=float)
     m = np.asarray(m, dtype=float)
@@ -425,11 +450,27 @@ def fit_gamma_gamma(
             "gamma_gamma", GAMMA_GAMMA_PARAMETERS, customers,
             f"too little data: {len(x)} repeat buyers with positive spend (need {min_repeat_buyers})",
         )
+    if float(m.max() - m.min()) <= 1e-9 * float(abs(m).max()):
+        return _not_fitted(
+            "gamma_gamma", GAMMA_GAMMA_PARAMETERS, customers,
+            f"no spread in spend: all {len(x)} repeat buyers have the same mean order value ({m[0]:.2f})",
+        )
     (ux, um), w = collapse(x, m, weights=w_in)
     scale = 1.0 / float(np.average(um, weights=w))  # money scaled to mean 1: v scales along
-    res = _minimize(gamma_gamma_nll_and_grad, np.zeros(3), (ux, um * scale, w), "gamma_gamma", max_iter)
+    try:
+        res = _minimize(gamma_gamma_nll_and_grad, np.zeros(3), (ux, um * scale, w), "gamma_gamma", max_iter)
+    except FitError as e:
+        if strict:
+            raise
+        return _not_identified("gamma_gamma", GAMMA_GAMMA_PARAMETERS, customers, e)
     p, q, v = np.exp(res.x)
     v /= scale
+    if q <= 1.0:
+        return _not_fitted(
+            "gamma_gamma", GAMMA_GAMMA_PARAMETERS, customers,
+            f"not identified by the data: the estimate q = {q:.3g} <= 1 gives the population no finite "
+            "mean spend (spend too skewed for the few repeat buyers)",
+        )
     ll = _dot(w, gamma_gamma_log_likelihood((p, q, v), ux, um))
     return FitResult(
         model="gamma_gamma",

@@ -111,8 +111,10 @@ def run_dbt(s: Settings, *args: str, quiet: bool = False) -> str | None:
 def gaps(s: Settings) -> list[str]:
     """What the method could not compute on this data, said in the run output (small inputs)."""
     checks = [
-        ("select count(*) from marts.clv_model_fit where not converged",
-         "CLV: {n} model parameter(s) could not be fitted (too little data); CLV predictions are null."),
+        ("select string_agg(model || ' (' || message || ')', '; ' order by model) from"
+         " (select distinct model, message from marts.clv_model_fit where not fitted)",
+         "CLV: model(s) could not be fitted: {n}; mart_customer_clv uses the fallback estimates instead"
+         " (purchases_estimate 'shrunk_rate', spend_estimate 'shrunk_mean')."),
         ("select count(*) from marts.mart_cost_reconciliation where unallocated_amount <> 0",
          "Cost allocation: {n} month × cost-center pool(s) stay (partly) unallocated; see marts.mart_cost_reconciliation.unallocated_reason."),
         ("select count(*) from marts.mart_segment_scorecard where market_companies is null",

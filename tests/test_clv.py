@@ -159,7 +159,16 @@ def test_discounting_sums_per_period():
 #   C3 04-01 400 (cost 250); 06-30 100 (cost 50): frequency 1, recency = age = 90 days = 12.857 weeks,
 #      mean repeat 100.00; historical 500 - 300 = 200.00.
 #   C4 06-30 70 (cost 35): first purchase on the calibration end: age 0; historical 35.00.
-# 4 customers < clv_min_customers 20: no fit, null predictions, is_predicted false.
+# 4 customers < clv_min_customers 20 and 2 repeat buyers < 5: neither model is fitted, so the
+# fallback estimates stand in (docs blocks clv_purchases_fallback, clv_spend_fallback). Both
+# segments have fewer than 5 customers, so the priors pool all four customers:
+#   repeat purchase days Σx = 2 + 0 + 1 + 0 = 3; ages ΣT = (175 + 140 + 90 + 0) / 7 = 405/7 weeks;
+#   λ = 3 / (405/7) = 21/405 repeat purchases per week.
+#   purchase days: C1 01-06 100, 01-20 80, 03-03 120; C2 02-10 200 (the credit-note day is none);
+#   C3 04-01 400, 06-30 100; C4 06-30 70: m0 = 1070 / 7 EUR per purchase day.
+#   rate = (x + 26 λ) / (T + 26); order value = (n m + 3 m0) / (n + 3), n purchase days, m their mean;
+#   every customer bought within a year (active); P(alive) stays null.
+#   predicted value = rate × Σ_{k=1..156} 1.1^(-k/52) × order value × margin rate.
 # Cohorts (quarter): 2025-01-01 = {C1, C2}; 2025-04-01 = {C3, C4}.
 #   2025-01-01 period 0: 2 active, revenue 300 + 200 = 500, cogs 330, gm 170
 #              period 1: C2's credit note only: active 0, revenue -50, cogs -30, gm -20
@@ -220,7 +229,8 @@ def con(tmp_path_factory):
 def test_customer_summary(con):
     rows = con.execute(
         """select customer_key, frequency, recency_weeks, age_weeks, mean_repeat_order_value,
-                  historical_value, margin_rate_pct, is_predicted, prob_alive, clv, segment_key
+                  historical_value, margin_rate_pct, is_predicted, prob_alive, clv, segment_key,
+                  purchases_estimate, spend_estimate, expected_purchases, expected_avg_order_value
            from marts.mart_customer_clv order by customer_key"""
     ).fetchall()
     assert [r[0] for r in rows] == ["erp:C1", "erp:C2", "erp:C3", "erp:C4"]
@@ -229,9 +239,29 @@ def test_customer_summary(con):
     assert c2[1:6] == (0, pytest.approx(0.0), pytest.approx(20.0), None, D("30.00"))
     assert c3[1:6] == (1, pytest.approx(90 / 7), pytest.approx(90 / 7), D("100.00"), D("200.00"))
     assert c4[1:6] == (0, pytest.approx(0.0), pytest.approx(0.0), None, D("35.00"))
-    # too little data: no predictions, but every customer is there
-    assert all(r[7] is False and r[8] is None and r[9] is None for r in rows)
     assert [r[10] for r in rows] == ["46-small", "46-small", "46-small", "43-micro"]
+    # neither model fitted: every customer has a fallback prediction and no P(alive)
+    assert all(r[7] is True and r[8] is None and r[11:13] == ("shrunk_rate", "shrunk_mean") for r in rows)
+    for row, hist in zip(rows, FALLBACK_HAND):
+        x, T, n, m, margin, historical = hist
+        rate = (x + 26 * LAMBDA) / (T + 26)
+        order_value = (n * m + 3 * M0) / (n + 3)
+        predicted = rate * ANNUITY_156 * order_value * margin
+        assert row[13] == pytest.approx(rate * 156, rel=1e-9), row[0]  # expected purchases
+        assert float(row[14]) == pytest.approx(order_value, abs=0.005), row[0]
+        assert float(row[9]) == pytest.approx(historical + predicted, abs=0.011), row[0]
+
+
+# (x, T weeks, purchase days, mean purchase value, margin rate, historical value) per customer, by hand
+FALLBACK_HAND = [
+    (2, 25.0, 3, 100.0, 0.4, 120.0),
+    (0, 20.0, 1, 200.0, 0.2, 30.0),
+    (1, 90 / 7, 2, 250.0, 0.4, 200.0),
+    (0, 0.0, 1, 70.0, 0.5, 35.0),
+]
+LAMBDA = 21 / 405
+M0 = 1070 / 7
+ANNUITY_156 = sum(1.1 ** (-k / 52) for k in range(1, 157))  # weekly discounting at 10 % a year
 
 
 def test_model_fit_not_fitted(con):
@@ -244,6 +274,9 @@ def test_model_fit_not_fitted(con):
     assert all(r[2] is None and r[3] is False for r in rows)
     # BG/NBD: customers with age > 0 (C1, C2, C3); Gamma-Gamma: repeat buyers C1, C3
     assert {r[0]: r[4] for r in rows} == {"bg_nbd": 3, "gamma_gamma": 2}
+    messages = dict(con.execute("select distinct model, message from marts.clv_model_fit").fetchall())
+    assert messages["bg_nbd"].startswith("too little data: 3 customers and 2 repeat buyers")
+    assert messages["gamma_gamma"].startswith("too little data: 2 repeat buyers")
 
 
 def test_segment_clv(con):
@@ -251,10 +284,16 @@ def test_segment_clv(con):
         "select segment_key, customers, predicted_customers, clv, historical_value, new_customers, "
         "acquisition_cost, clv_to_acquisition_cost from marts.mart_segment_clv order by segment_key"
     ).fetchall()
-    assert rows == [
-        ("43-micro", 1, 0, None, D("35.00"), 1, D("0.00"), None),
-        ("46-small", 3, 0, None, D("350.00"), 2, D("0.00"), None),
-    ]
+    clv_hand = [_clv_by_hand(*h) for h in FALLBACK_HAND]
+    assert [r[:3] for r in rows] == [("43-micro", 1, 1), ("46-small", 3, 3)]
+    assert float(rows[0][3]) == pytest.approx(clv_hand[3], abs=0.011)
+    assert float(rows[1][3]) == pytest.approx(sum(clv_hand[:3]) / 3, abs=0.011)
+    assert [r[4:] for r in rows] == [(D("35.00"), 1, D("0.00"), None), (D("350.00"), 2, D("0.00"), None)]
+
+
+def _clv_by_hand(x, T, n, m, margin, historical):
+    rate = (x + 26 * LAMBDA) / (T + 26)
+    return historical + rate * ANNUITY_156 * (n * m + 3 * M0) / (n + 3) * margin
 
 
 def test_cohort_retention(con):

@@ -50,7 +50,8 @@ first_last as (
         customer_key,
         min(invoice_date) as first_purchase_date,
         max(invoice_date) as last_purchase_date,
-        count(*) as purchase_days
+        count(*) as purchase_days,
+        avg(revenue) as mean_purchase_value
     from calibration
     group by customer_key
 
@@ -102,6 +103,7 @@ select
     {{ datediff('f.first_purchase_date', 'f.last_purchase_date', 'day') }} / 7.0 as recency_weeks,
     {{ datediff('f.first_purchase_date', 's.calibration_end', 'day') }} / 7.0 as age_weeks,
     cast(r.mean_repeat_value as double) as mean_repeat_value,
+    cast(f.mean_purchase_value as double) as mean_purchase_value,
     cast(coalesce(m.revenue, 0) as decimal(18, 2)) as calibration_revenue,
     cast(coalesce(m.gross_margin, 0) as decimal(18, 2)) as calibration_gross_margin,
     cast(coalesce(m.net_profit, 0) as decimal(18, 2)) as calibration_net_profit,

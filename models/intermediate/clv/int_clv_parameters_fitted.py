@@ -2,8 +2,10 @@
 
 A dbt Python model because the fit is numerical optimisation (kansrijk.clv, numpy/scipy); the
 public mart clv_model_fit selects from it under an enforced contract (dbt cannot enforce
-contracts on Python models). A fit that does not converge fails the build with kansrijk.clv's
-FitError; too little data gives NaN (null) values with fitted = false.
+contracts on Python models). A statistic never stops the refresh: a fit that does not converge,
+runs to a bound, or meets data that cannot identify it (too little data, everyone bought once, no
+spread in spend) gives NaN (null) values with fitted = false and the reason in `message`;
+mart_customer_clv then uses its documented fallback estimate for that model.
 """
 
 import pandas as pd
@@ -38,11 +40,12 @@ def model(dbt, session):
     age = summary["age_weeks"].to_numpy(dtype=float)
     # a customer whose first purchase is on the calibration end has age 0: no information yet
     keep = age > 0
-    bg = clv.fit_bgnbd(x[keep], t_x[keep], age[keep], min_customers=min_customers, min_repeat_buyers=min_repeat)
+    bg = clv.fit_bgnbd(x[keep], t_x[keep], age[keep], min_customers=min_customers, min_repeat_buyers=min_repeat,
+                        strict=False)
 
     m = summary["mean_repeat_value"].to_numpy(dtype=float, na_value=float("nan"))
     repeat = (x > 0) & (m > 0)
-    gg = clv.fit_gamma_gamma(x[repeat], m[repeat], min_repeat_buyers=min_repeat)
+    gg = clv.fit_gamma_gamma(x[repeat], m[repeat], min_repeat_buyers=min_repeat, strict=False)
 
     rows = list(_rows(bg, clv.BG_NBD_PARAMETERS)) + list(_rows(gg, clv.GAMMA_GAMMA_PARAMETERS))
     df = pd.DataFrame(rows)

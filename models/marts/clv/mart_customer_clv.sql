@@ -46,6 +46,55 @@ customers as (
 
 ),
 
+settings as (
+
+    select * from {{ ref('int_clv_settings_resolved') }}
+
+),
+
+-- Fallback priors, pooled over the customer's segment when it has enough customers, else over all:
+-- repeat purchases per week of age, and revenue per purchase day.
+pooled_segment as (
+
+    select
+        c.segment_key,
+        count(*) as customers,
+        sum(s.frequency) as repeat_purchases,
+        sum(s.age_weeks) as age_weeks,
+        sum(s.mean_purchase_value * (s.frequency + 1)) as purchase_revenue,
+        sum(s.frequency + 1) as purchases
+    from summary as s
+    left join customers as c on s.customer_key = c.customer_key
+    group by c.segment_key
+
+),
+
+pooled_all as (
+
+    select
+        sum(frequency) as repeat_purchases,
+        sum(age_weeks) as age_weeks,
+        sum(mean_purchase_value * (frequency + 1)) as purchase_revenue,
+        sum(frequency + 1) as purchases
+    from summary
+
+),
+
+priors as (
+
+    select
+        ps.segment_key,
+        case when ps.customers >= {{ var('clv_fallback_min_segment_customers') }} and ps.age_weeks > 0
+             then ps.repeat_purchases / ps.age_weeks
+             else coalesce(pa.repeat_purchases / nullif(pa.age_weeks, 0), 0) end as prior_weekly_rate,
+        case when ps.customers >= {{ var('clv_fallback_min_segment_customers') }}
+             then ps.purchase_revenue / ps.purchases
+             else pa.purchase_revenue / pa.purchases end as prior_purchase_value
+    from pooled_segment as ps
+    cross join pooled_all as pa
+
+),
+
 scored as (
 
     select
@@ -67,17 +116,52 @@ scored as (
                 + (pa.r + s.frequency) * (ln(pa.alpha + s.age_weeks) - ln(pa.alpha + s.recency_weeks))))
                 else 0.0 end)
         end as prob_alive,
+        pa.r is not null as bg_nbd_fitted,
+        pa.p is not null as gamma_gamma_fitted,
         pr.expected_purchases,
         pr.discounted_expected_purchases,
+        -- fallback (BG/NBD not fitted): the customer's repeat purchases per week shrunk toward its
+        -- segment's, (x + k·λ) / (T + k), over the horizon; nothing for an ex-customer
+        case when c.lifecycle_status = 'ex_customer' then 0.0 else
+            (s.frequency + {{ var('clv_fallback_prior_weeks') }} * pri.prior_weekly_rate)
+            / (s.age_weeks + {{ var('clv_fallback_prior_weeks') }}) end as fallback_weekly_rate,
+        -- fallback (Gamma-Gamma not fitted): mean revenue per purchase day shrunk toward the
+        -- segment's, (n·m + k·m0) / (n + k)
+        ((s.frequency + 1) * s.mean_purchase_value
+            + {{ var('clv_fallback_prior_purchases') }} * pri.prior_purchase_value)
+            / (s.frequency + 1 + {{ var('clv_fallback_prior_purchases') }}) as fallback_order_value,
+        st.horizon_weeks,
+        st.weekly_discount_rate,
         -- Gamma-Gamma E[M | x, m] = p (v + x m) / (p x + q - 1); population mean p v / (q - 1) when x = 0
         case when pa.p is not null and pa.p * s.frequency + pa.q - 1 > 0 then
             pa.p * (pa.v + s.frequency * coalesce(s.mean_repeat_value, 0)) / (pa.p * s.frequency + pa.q - 1)
-        end as expected_avg_order_value
+        end as gamma_gamma_order_value
     from summary as s
     cross join overall as o
+    cross join settings as st
     left join params as pa on true
     left join predicted as pr on s.customer_key = pr.customer_key
     left join customers as c on s.customer_key = c.customer_key
+    left join priors as pri on c.segment_key = pri.segment_key
+
+),
+
+estimated as (
+
+    select
+        *,
+        case when bg_nbd_fitted then 'bg_nbd' else 'shrunk_rate' end as purchases_estimate,
+        case when gamma_gamma_fitted then 'gamma_gamma' else 'shrunk_mean' end as spend_estimate,
+        case when bg_nbd_fitted then expected_purchases
+             else fallback_weekly_rate * horizon_weeks end as expected_purchases_est,
+        -- Σ_{k=1..H} rate / (1+d)^k = rate · (1 - (1+d)^-H) / d
+        case when bg_nbd_fitted then discounted_expected_purchases
+             when weekly_discount_rate > 0
+             then fallback_weekly_rate * (1 - power(1 + weekly_discount_rate, -horizon_weeks)) / weekly_discount_rate
+             else fallback_weekly_rate * horizon_weeks end as discounted_expected_purchases_est,
+        case when gamma_gamma_fitted then gamma_gamma_order_value
+             else fallback_order_value end as expected_avg_order_value
+    from scored
 
 ),
 
@@ -85,9 +169,9 @@ valued as (
 
     select
         *,
-        cast(expected_purchases * expected_avg_order_value * margin_rate as decimal(18, 2)) as expected_margin,
-        cast(discounted_expected_purchases * expected_avg_order_value * margin_rate as decimal(18, 2)) as predicted_value
-    from scored
+        cast(expected_purchases_est * expected_avg_order_value * margin_rate as decimal(18, 2)) as expected_margin,
+        cast(discounted_expected_purchases_est * expected_avg_order_value * margin_rate as decimal(18, 2)) as predicted_value
+    from estimated
 
 )
 
@@ -102,12 +186,14 @@ select
     cast(age_weeks as double) as age_weeks,
     cast(mean_repeat_value as decimal(18, 2)) as mean_repeat_order_value,
     cast(prob_alive as double) as prob_alive,
-    cast(expected_purchases as double) as expected_purchases,
+    cast(expected_purchases_est as double) as expected_purchases,
     cast(expected_avg_order_value as decimal(18, 2)) as expected_avg_order_value,
     cast(margin_rate * 100 as double) as margin_rate_pct,
     expected_margin,
     historical_value,
     predicted_value,
     cast(historical_value + predicted_value as decimal(18, 2)) as clv,
-    predicted_value is not null as is_predicted
+    predicted_value is not null as is_predicted,
+    cast(purchases_estimate as string) as purchases_estimate,
+    cast(spend_estimate as string) as spend_estimate
 from valued

@@ -53,6 +53,8 @@ per_segment as (
         c.segment_key,
         count(*) as customers,
         count(case when c.is_predicted then 1 end) as predicted_customers,
+        count(case when c.purchases_estimate <> 'bg_nbd' or c.spend_estimate <> 'gamma_gamma' then 1 end)
+            as fallback_customers,
         avg(c.clv) as clv,
         sum(c.clv) as total_clv,
         sum(c.historical_value) as historical_value,
@@ -69,6 +71,7 @@ select
     cast(segment_key as string) as segment_key,
     cast(customers as bigint) as customers,
     cast(predicted_customers as bigint) as predicted_customers,
+    cast(fallback_customers as bigint) as fallback_customers,
     cast(clv as decimal(18, 2)) as clv,
     cast(total_clv as decimal(18, 2)) as total_clv,
     cast(historical_value as decimal(18, 2)) as historical_value,

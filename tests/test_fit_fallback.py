@@ -1,0 +1,151 @@
+"""A statistic never stops the refresh (issue: "no fit stops or corrupts the serving copy").
+
+Eight companies, ERP and CRM, two monthly deliveries, six repeat buyers (enough to try the
+Gamma-Gamma fit, minimum 5) whose repeat spend barely differs (100, 101, 99, 100, 102, 98 EUR): the
+likelihood has no interior maximum (q and v run off together), so the fit is not identified. The
+refresh publishes every contract mart anyway, records why in clv_model_fit, prints it in one
+sentence, and mart_customer_clv uses the documented fallback estimates, flagged per row.
+
+Hand figures (as-of date = calibration end = the last invoice, 2025-02-26; one segment, 46-small,
+with 8 >= 5 customers, so the fallback priors pool the segment; no ledger, so margin = 40 %):
+
+    customer  purchase days (revenue)                      x  age (days)  purchase revenue
+    E1        01-06 100, 02-03 100                         1  51          200
+    E2        01-06 50, 01-20 101, 02-17 101               2  51          252
+    E3        01-13 80, 02-10 99                           1  44          179
+    E4        01-06 120, 01-27 100, 02-24 100              2  51          320
+    E5        01-08 90, 02-05 102                          1  49          192
+    E6        01-09 70, 02-26 98                           1  48          168
+    E7        01-15 200                                    0  42          200
+    E8        02-12 60                                     0  14          60
+
+    Σx = 8, Σage = 350 days = 50 weeks: λ = 8 / 50 = 0.16 repeat purchases per week.
+    Σ revenue 1571 over 16 purchase days: m0 = 98.1875 EUR per purchase day.
+    E1: rate = (1 + 26 × 0.16) / (51/7 + 26) = 5.16 / 33.2857 = 0.155021 per week,
+        expected purchases over 156 weeks = 24.183;
+        order value = (2 × 100 + 3 × 98.1875) / 5 = 98.9125 EUR.
+    E7: rate = (0 + 4.16) / (6 + 26) = 0.13 per week, 20.28 purchases;
+        order value = (200 + 294.5625) / 4 = 123.640625 EUR.
+    Revenue 1571, cost of goods 60 % = 942.60.
+BG/NBD is not tried: 8 customers < clv_min_customers 20 ("too little data").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import duckdb
+import pytest
+
+from kansrijk import refresh as refresh_mod
+from kansrijk import settings as settings_mod
+from tests.support import kansrijk_env, write_landing
+from tests.test_serving_contract import CONTRACT, parse_contract
+
+PURCHASES = {
+    "E1": [(date(2025, 1, 6), 100), (date(2025, 2, 3), 100)],
+    "E2": [(date(2025, 1, 6), 50), (date(2025, 1, 20), 101), (date(2025, 2, 17), 101)],
+    "E3": [(date(2025, 1, 13), 80), (date(2025, 2, 10), 99)],
+    "E4": [(date(2025, 1, 6), 120), (date(2025, 1, 27), 100), (date(2025, 2, 24), 100)],
+    "E5": [(date(2025, 1, 8), 90), (date(2025, 2, 5), 102)],
+    "E6": [(date(2025, 1, 9), 70), (date(2025, 2, 26), 98)],
+    "E7": [(date(2025, 1, 15), 200)],
+    "E8": [(date(2025, 2, 12), 60)],
+}
+
+
+def _delivery(month: int) -> dict[str, list[dict]]:
+    """Everything invoiced in `month` of 2025, with the full customer and account snapshots."""
+    customers = [
+        {"customer_id": c, "customer_name": f"Bedrijf {c}", "coc_number": f"6000000{i}", "industry_code": "46",
+         "employee_count": 20, "country": "NL", "postcode": "1011AA", "created_date": date(2024, 12, 1),
+         "account_manager": "Ans", "payment_terms_days": 30, "credit_limit": D("5000"), "is_blocked": False}
+        for i, c in enumerate(PURCHASES)
+    ]
+    accounts = [
+        {"account_id": f"A{c}", "erp_customer_id": c, "account_name": f"Bedrijf {c}", "coc_number": f"6000000{i}",
+         "industry_code": "46", "employee_count": 20, "country": "NL", "postcode": "1011AA",
+         "lead_source": "web", "owner": "Ans", "created_date": date(2024, 12, 1)}
+        for i, c in enumerate(PURCHASES)
+    ]
+    invoices, lines = [], []
+    for c, buys in PURCHASES.items():
+        for n, (d, amount) in enumerate(buys):
+            if d.month != month:
+                continue
+            inv = f"F{c}{n}"
+            invoices.append({"invoice_id": inv, "customer_id": c, "invoice_date": d, "due_date": d,
+                             "currency": "EUR", "order_channel": "web", "is_credit_note": False,
+                             "sales_rep": "Ans"})
+            lines.append({"invoice_id": inv, "line_no": 1, "product_id": "P1", "quantity": D("1"),
+                          "unit_price": D(amount), "discount_pct": D("0"), "net_amount": D(amount),
+                          "cost_amount": D(amount) * D("0.6")})
+    return {
+        "erp_customers": customers,
+        "erp_products": [{"product_id": "P1", "product_name": "Ding", "product_group": "Dingen",
+                          "unit_cost": D("60"), "list_price": D("100"), "is_active": True}],
+        "erp_sales_invoices": invoices,
+        "erp_sales_invoice_lines": lines,
+        "crm_accounts": accounts,
+    }
+
+
+@pytest.fixture(scope="module")
+def eight(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("eight")
+    landing = tmp / "landing"
+    write_landing(landing, "2025-02-01", _delivery(1))
+    write_landing(landing, "2025-03-01", _delivery(2))
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with kansrijk_env(tmp / "data", landing) as s, contextlib.redirect_stdout(out):
+        settings_mod.check(s)
+        code = refresh_mod.main([])  # exactly `make run LANDING=<dir>`
+    return s, code, out.getvalue()
+
+
+def test_refresh_publishes_every_contract_mart(eight):
+    s, code, _ = eight
+    assert code == 0
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        have = {r[0] for r in con.sql(
+            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        assert set(parse_contract(CONTRACT.read_text())) <= have
+        revenue, cogs = con.sql(
+            "select sum(revenue), sum(cost_of_goods) from marts.mart_customer_profitability").fetchall()[0]
+    assert (revenue, cogs) == (D("1571.00"), D("942.60"))
+
+
+def test_fit_recorded_as_not_fitted_with_reason(eight):
+    s, _, printed = eight
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        fit = dict(con.sql("select distinct model, message from marts.clv_model_fit where not fitted").fetchall())
+        fitted = con.sql("select count(*) from marts.clv_model_fit where fitted").fetchall()[0][0]
+    assert fitted == 0
+    assert fit["gamma_gamma"].startswith("not identified by the data: The gamma_gamma fit did not converge")
+    assert fit["bg_nbd"].startswith("too little data: 8 customers")
+    # one sentence in the run output names both models and their reasons
+    line = next(ln for ln in printed.splitlines() if "could not be fitted" in ln)
+    assert line.startswith("kansrijk: warning: CLV: model(s) could not be fitted: bg_nbd (too little data")
+    assert "gamma_gamma (not identified by the data" in line and "fallback" in line
+
+
+def test_clv_falls_back_per_row(eight):
+    s, _, _ = eight
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        rows = {r[0]: r[1:] for r in con.sql(
+            "select customer_key, purchases_estimate, spend_estimate, expected_purchases,"
+            " expected_avg_order_value, prob_alive, predicted_value from marts.mart_customer_clv").fetchall()}
+        seg = con.sql("select customers, predicted_customers, fallback_customers from marts.mart_segment_clv").fetchall()
+    assert len(rows) == 8 and seg == [(8, 8, 8)]
+    assert all(r[0] == "shrunk_rate" and r[1] == "shrunk_mean" and r[4] is None for r in rows.values())
+    e1, e7 = rows["erp:E1"], rows["erp:E7"]
+    assert e1[2] == pytest.approx(5.16 / (51 / 7 + 26) * 156, rel=1e-9)
+    assert e1[3] == D("98.91")  # 98.9125
+    assert e7[2] == pytest.approx(0.13 * 156, rel=1e-9)
+    assert e7[3] == D("123.64")  # 123.640625
+    # every predicted value is positive: a 40 % margin on positive purchases
+    assert all(r[5] > 0 for r in rows.values())
