@@ -71,9 +71,12 @@ def test_run_output_says_what_could_not_be_computed(small):
 def test_figures_that_cannot_be_computed_are_null_not_invented(small):
     s, _ = small
     con = duckdb.connect(str(s.serving), read_only=True)
-    # six customers are too few to fit BG/NBD: not converged, no predictions
+    # six customers are too few to fit BG/NBD: not converged, no P(alive); CLV comes from the
+    # documented fallback estimates, flagged on every row
     assert con.sql("select bool_or(converged) from marts.clv_model_fit").fetchall()[0][0] is False
-    assert con.sql("select count(clv) from marts.mart_customer_clv").fetchall()[0][0] == 0
+    assert con.sql("select count(prob_alive) from marts.mart_customer_clv").fetchall()[0][0] == 0
+    assert con.sql("select count(*) from marts.mart_customer_clv where purchases_estimate = 'shrunk_rate'"
+                   " and spend_estimate = 'shrunk_mean' and clv is not null").fetchall()[0][0] == 6
     # the unmapped cost center stays unallocated with its reason; the mapped one is spread
     rows = dict(con.sql("select cost_center, unallocated_amount from marts.mart_cost_reconciliation").fetchall())
     assert float(rows["ZZZ"]) == 123.45 and float(rows["OE"]) == 0.0
