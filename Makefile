@@ -14,10 +14,12 @@ export KANSRIJK_$(1) := $(abspath $($(1)))
 endif
 endef
 $(foreach v,LANDING WAREHOUSE SERVING QUARANTINE DATA_DIR,$(eval $(call setting,$(v))))
+# settings that are not paths pass through as they are (make run FORCE_PUBLISH=1)
+$(foreach v,FORCE_PUBLISH PUBLISH_MAX_SHRINK_PCT,$(if $(strip $($(v))),$(eval export KANSRIJK_$(v) := $($(v)))))
 CUSTOMERS ?= 100000
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: help setup run test cdnow bench report docs ui
+.PHONY: help setup run test fuzz cdnow bench report docs ui
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,6 +33,9 @@ run: setup ## generate the demo landing set (unless LANDING=<dir>), then ingest 
 
 test: setup ## set up and run every test (pytest + dbt build on demo data and fixtures), test modules on 2 workers
 	@$(PY) -m pytest -q -n 2 --dist loadfile
+
+fuzz: setup ## property test: many random contract-valid landing sets through the real refresh (slow; seed printed on failure)
+	@$(PY) -m pytest -q -p tests.landing_strategies --hypothesis-profile=kansrijk-fuzz --hypothesis-show-statistics tests/test_property_landing.py
 
 cdnow: setup ## CDNOW=<file>: turn a CDNOW transaction log into a landing set and refresh it
 	@test -n "$(CDNOW)" || { echo "make cdnow: set CDNOW=<file>, a CDNOW-format transaction log." >&2; exit 2; }

@@ -5,6 +5,26 @@ against their raw sources (a silent loss of rows fails here), then writes a comp
 new serving file next to the old one and swaps it in with one atomic rename. A
 reader that opened the old file keeps reading the old build; a reader that opens
 the path afterwards sees the new one; nobody sees half of each.
+
+Publish guards: before the new file is written, each mart of the new build is compared with
+the serving copy it replaces (when there is one), and the publish stops (PublishError, the
+serving copy byte-identical, the reasons in ``<data dir>/publish_blocked.json``) when a mart
+
+* had rows and is now empty, or is missing from the new build;
+* shrank by more than ``KANSRIJK_PUBLISH_MAX_SHRINK_PCT`` (default 50 %) of its rows. This rule
+  applies only to marts that had at least SHRINK_MIN_ROWS (100) rows: below that, one customer
+  or segment is a large share and a small company's marts legitimately move by half;
+* lost a column (dropped or renamed) or changed a column's type. Added columns are allowed:
+  the serving contract permits additive changes.
+
+VOLATILE_MARTS may shrink or empty legitimately from one delivery to the next and are checked
+for missing and changed columns only: ``mart_prospect_targets`` is cut at the addresses the
+revenue gap needs (0 when existing customers cover the target, the whole candidate list when
+the need cannot be computed). The demo refreshed delivery by delivery moves no other mart by
+more than 20 %. Column types cannot differ by data: every mart has an enforced dbt contract,
+and the serving tables are created from the warehouse DDL, pseudonymised or not.
+``KANSRIJK_FORCE_PUBLISH=1`` (``make run FORCE_PUBLISH=1``) publishes anyway; every publish
+records the comparison in ``marts.publish_log.guard_report`` (JSON).
 """
 
 from __future__ import annotations
@@ -23,7 +43,12 @@ from kansrijk.settings import Settings
 
 
 class PublishError(Exception):
-    """The marts failed an audit; the serving copy was left as it was."""
+    """The marts failed an audit or a publish guard; the serving copy was left as it was."""
+
+
+# Publish guards (see the module docstring).
+SHRINK_MIN_ROWS = 100
+VOLATILE_MARTS = frozenset({"mart_prospect_targets"})
 
 
 @dataclass(frozen=True)
@@ -33,18 +58,39 @@ class Audit:
     needs: tuple[str, ...]  # marts tables the audit reads
 
 
+# Raw invoice lines with the rate to EUR of their invoice's currency (seed currency_rates: the month's
+# rate, else the currency's rate without a month; EUR, an empty currency and a line without its
+# invoice: 1), worked out here from raw on its own, apart from the staging models that convert.
+RAW_LINES_WITH_RATE = (
+    "(select l.net_amount, l.cost_amount,"
+    " case when i.invoice_id is null or upper(coalesce(nullif(trim(i.currency), ''), 'EUR')) = 'EUR' then 1"
+    " else coalesce(m.eur_per_unit, d.eur_per_unit) end as rate"
+    " from raw.erp_sales_invoice_lines as l"
+    " left join raw.erp_sales_invoices as i on l.invoice_id = i.invoice_id"
+    " left join reference.currency_rates as m on upper(m.currency) = upper(trim(i.currency))"
+    " and m.month = date_trunc('month', i.invoice_date)"
+    " left join reference.currency_rates as d on upper(d.currency) = upper(trim(i.currency)) and d.month is null)"
+)
+
+
+def _eur(column: str) -> str:
+    """A raw line amount in EUR to the cent, as the marts count it (EUR amounts as they are)."""
+    return (f"case when rate = 1 then cast({column} as decimal(18,2))"
+            f" else cast(round(cast({column} as decimal(18,4)) * rate, 2) as decimal(18,2)) end")
+
+
 # Revenue in = revenue out, cost of goods in = out, ledger in = allocated + unallocated.
 AUDITS = (
     Audit(
         "revenue of mart_customer_profitability equals raw invoice lines",
         "select (select coalesce(sum(revenue), 0) from marts.mart_customer_profitability),"
-        " (select coalesce(sum(cast(net_amount as decimal(18,2))), 0) from raw.erp_sales_invoice_lines)",
+        f" (select coalesce(sum({_eur('net_amount')}), 0) from {RAW_LINES_WITH_RATE})",
         ("mart_customer_profitability",),
     ),
     Audit(
         "cost of goods of mart_customer_profitability equals raw invoice lines",
         "select (select coalesce(sum(cost_of_goods), 0) from marts.mart_customer_profitability),"
-        " (select coalesce(sum(cast(cost_amount as decimal(18,2))), 0) from raw.erp_sales_invoice_lines)",
+        f" (select coalesce(sum({_eur('cost_amount')}), 0) from {RAW_LINES_WITH_RATE})",
         ("mart_customer_profitability",),
     ),
     Audit(
@@ -121,6 +167,65 @@ def audit(con: duckdb.DuckDBPyConnection) -> list[str]:
     return failures
 
 
+def _pct(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, dict[str, str]]:
+    """{mart: {column: type}} of the marts schema of an attached catalog (publish_log left out)."""
+    out: dict[str, dict[str, str]] = {}
+    for table, column, dtype in con.sql(
+        "select table_name, column_name, data_type from duckdb_columns()"
+        f" where database_name = '{catalog}' and schema_name = 'marts' and table_name <> 'publish_log'"
+        " order by table_name, column_index"
+    ).fetchall():
+        out.setdefault(table, {})[column] = dtype
+    return out
+
+
+def guard(con: duckdb.DuckDBPyConnection, max_shrink_pct: float) -> tuple[dict, list[str]]:
+    """Compare the marts of catalog `wh` (the new build) with catalog `old` (the serving copy).
+
+    Returns the report {mart: {old_rows, new_rows, changes}} and the changes that stop a publish,
+    as phrases naming the mart.
+    """
+    old, new = _columns(con, "old"), _columns(con, "wh")
+    report: dict[str, dict] = {}
+    stops: list[str] = []
+
+    def count(catalog: str, table: str) -> int:
+        return con.sql(f"select count(*) from {catalog}.marts.{table}").fetchall()[0][0]
+
+    for table in sorted(old.keys() | new.keys()):
+        n_old = count("old", table) if table in old else None
+        n_new = count("wh", table) if table in new else None
+        changes, stop = [], []
+        if n_new is None:
+            stop.append(f"marts.{table} ({n_old:,} rows in the serving copy) is missing from the new build")
+        elif n_old is not None:
+            volatile = table in VOLATILE_MARTS
+            if n_old and not n_new and not volatile:
+                stop.append(f"marts.{table} had {n_old:,} rows and is empty in the new build")
+            elif n_new < n_old and n_old >= SHRINK_MIN_ROWS and not volatile:
+                shrink = 100 * (n_old - n_new) / n_old
+                if shrink > max_shrink_pct:
+                    stop.append(f"marts.{table} shrank from {n_old:,} to {n_new:,} rows (-{_pct(shrink)} %),"
+                                f" more than the {_pct(max_shrink_pct)} % allowed")
+            lost = [c for c in old[table] if c not in new[table]]
+            added = [c for c in new[table] if c not in old[table]]
+            if lost:
+                stop.append(f"marts.{table} lost column(s) {', '.join(lost)} (dropped or renamed"
+                            + (f"; new: {', '.join(added)})" if added else ")"))
+            for c, t in old[table].items():
+                if c in new[table] and new[table][c] != t:
+                    stop.append(f"marts.{table} column {c} changed type from {t} to {new[table][c]}")
+            if added:
+                changes.append(f"added column(s) {', '.join(added)} (allowed)")
+        report[table] = {"old_rows": n_old, "new_rows": n_new, "changes": stop + changes}
+        stops += stop
+    return report, stops
+
+
 def _deliveries(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.sql(
         "select distinct delivery from raw._ingest_ledger where status = 'loaded' order by 1"
@@ -146,7 +251,7 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
     """Audit the warehouse marts and atomically replace the serving copy with them.
 
     Returns row counts per published table. Raises PublishError (serving untouched) when
-    an audit fails.
+    an audit fails or a publish guard stops it (unless settings.force_publish).
     """
     serving = settings.serving
     serving.parent.mkdir(parents=True, exist_ok=True)
@@ -159,6 +264,25 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
         if failures:
             raise PublishError(failures[0] + " The serving copy was left as it was.")
         deliveries = _deliveries(wh)
+
+    guard_report: dict = {"previous_copy": serving.exists(), "max_shrink_pct": settings.publish_max_shrink_pct,
+                          "shrink_min_rows": SHRINK_MIN_ROWS, "forced": False, "stops": [], "marts": {}}
+    if serving.exists():
+        with duckdb.connect() as con:
+            con.execute(f"attach '{settings.warehouse}' as wh (read_only)")
+            con.execute(f"attach '{serving}' as old (read_only)")
+            guard_report["marts"], stops = guard(con, settings.publish_max_shrink_pct)
+        guard_report["stops"] = stops
+        blocked = settings.data_dir / "publish_blocked.json"
+        if stops and not settings.force_publish:
+            blocked.parent.mkdir(parents=True, exist_ok=True)
+            blocked.write_text(json.dumps({"blocked_at": datetime.now(timezone.utc).isoformat(),
+                                           "serving": str(serving), **guard_report}, indent=1))
+            more = f" (and {len(stops) - 1} more change(s), see {blocked})" if len(stops) > 1 else ""
+            raise PublishError(
+                f"Publish stopped: {stops[0]}{more}; the serving copy was left as it was; if this is expected,"
+                " publish with make run FORCE_PUBLISH=1 (or KANSRIJK_FORCE_PUBLISH=1).")
+        guard_report["forced"] = bool(stops)
 
     salt = pseudonym_salt(settings) if settings.pseudonymise else None
     try:
@@ -179,16 +303,23 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
             counts[table] = con.sql(f"select count(*) from marts.{table}").fetchall()[0][0]
         con.execute(
             "create table marts.publish_log (published_at timestamp with time zone, deliveries varchar,"
-            " dbt_invocation_id varchar, row_counts json)"
+            " dbt_invocation_id varchar, row_counts json, guard_report json)"
         )
         if serving.exists():
             con.execute(f"attach '{serving}' as old (read_only)")
             if "publish_log" in mart_tables(con, "old"):
-                con.execute("insert into marts.publish_log select * from old.marts.publish_log")
+                # by name: a log written before a column was added keeps its rows (the new column null)
+                same = ", ".join(f'"{c}"' for (c,) in con.sql(
+                    "select column_name from duckdb_columns() where database_name = 'old' and schema_name = 'marts'"
+                    " and table_name = 'publish_log' and column_name in (select column_name from duckdb_columns()"
+                    " where database_name = current_database() and schema_name = 'marts'"
+                    " and table_name = 'publish_log')").fetchall())
+                con.execute(f"insert into marts.publish_log ({same}) select {same} from old.marts.publish_log")
             con.execute("detach old")
         con.execute(
-            "insert into marts.publish_log values (?, ?, ?, ?)",
-            [datetime.now(timezone.utc), ",".join(deliveries), dbt_invocation_id, json.dumps(counts)],
+            "insert into marts.publish_log values (?, ?, ?, ?, ?)",
+            [datetime.now(timezone.utc), ",".join(deliveries), dbt_invocation_id, json.dumps(counts),
+             json.dumps(guard_report)],
         )
         con.execute("detach wh")
         con.execute("checkpoint")
@@ -198,6 +329,7 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
 
             pause_point(settings, "publish")
         os.replace(tmp, serving)  # the atomic swap
+        (settings.data_dir / "publish_blocked.json").unlink(missing_ok=True)
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)

@@ -39,6 +39,10 @@ class Settings:
     temp_directory: Path
     pseudonymise: bool  # publish names and contact fields pseudonymised (analyst-facing copy)
     publish_parquet: bool  # also publish one Parquet file per mart next to the serving file
+    # Publish guards (kansrijk.publish): the share of rows a mart may lose in one publish, and
+    # the override that publishes anyway (a shrink, an emptied or dropped mart, a changed column)
+    publish_max_shrink_pct: float = 50.0
+    force_publish: bool = False
     # Dagster: when the scheduled refresh runs (cron, in this IANA time zone)
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "Europe/Amsterdam"
@@ -80,6 +84,17 @@ def _flag(name: str) -> bool:
     return (_env(name) or "false").strip().lower() in ("1", "true", "yes", "on")
 
 
+_FLAG_VALUES = ("1", "true", "yes", "on", "0", "false", "no", "off")
+
+
+def _pct(name: str, default: float) -> float:
+    """A percentage setting; NaN when it is not a number (check() then names it)."""
+    try:
+        return float(_env(name) or default)
+    except ValueError:
+        return float("nan")
+
+
 def _dialect(kind: str, default_erp: str, default_crm: str) -> dict[str, str]:
     return {
         "erp": _env(f"ERP_CSV_{kind}") or default_erp,
@@ -114,6 +129,8 @@ def load() -> Settings:
         temp_directory=path("TEMP_DIRECTORY", data_dir / "tmp"),
         pseudonymise=_flag("PSEUDONYMISE"),
         publish_parquet=_flag("PUBLISH_PARQUET"),
+        publish_max_shrink_pct=_pct("PUBLISH_MAX_SHRINK_PCT", 50.0),
+        force_publish=_flag("FORCE_PUBLISH"),
         schedule_cron=_env("SCHEDULE_CRON") or "0 6 * * *",
         schedule_timezone=_env("SCHEDULE_TIMEZONE") or "Europe/Amsterdam",
     )
@@ -155,4 +172,11 @@ def check(s: Settings, *, need_landing: bool = True) -> Settings:
             "x".encode(enc)
         except LookupError:
             raise SettingError(f"KANSRIJK_{source.upper()}_CSV_ENCODING={enc} is not an encoding Python knows: use utf-8 or cp1252.") from None
+    if not 0 <= s.publish_max_shrink_pct <= 100:  # NaN fails this too
+        raise SettingError(f"KANSRIJK_PUBLISH_MAX_SHRINK_PCT={_env('PUBLISH_MAX_SHRINK_PCT')} is not a percentage:"
+                           " set it to a number from 0 to 100 (default 50).")
+    force = _env("FORCE_PUBLISH")
+    if force is not None and force.strip().lower() not in _FLAG_VALUES:
+        raise SettingError(f"KANSRIJK_FORCE_PUBLISH={force} is not a yes/no value: set it to 1 to publish"
+                           " despite the publish guards, or leave it unset.")
     return s
