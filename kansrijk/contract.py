@@ -44,6 +44,9 @@ class Table:
     columns: tuple[Column, ...]
     snapshot: bool = False  # master data: full snapshot; otherwise a delta
     meta: dict = field(default_factory=dict)
+    # The column a delivery manifest's amount_total sums (contract v1.1, see MANIFEST); None: no
+    # amount total is checked for this table, only its row count.
+    amount_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -103,7 +106,7 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
-            "erp_sales_invoice_lines", "erp", ("invoice_id", "line_no"),
+            "erp_sales_invoice_lines", "erp", ("invoice_id", "line_no"), amount_column="net_amount",
             columns=(
                 _key("invoice_id"), Column("line_no", "int", nullable=False),
                 _c("product_id"), _c("quantity", "decimal"), _c("unit_price", "decimal"),
@@ -112,14 +115,14 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
-            "erp_payments", "erp", ("payment_id",),
+            "erp_payments", "erp", ("payment_id",), amount_column="amount",
             columns=(
                 _key("payment_id"), _c("invoice_id"),
                 _c("payment_date", "date", not_future=True), _c("amount", "decimal"),
             ),
         ),
         Table(
-            "erp_shipments", "erp", ("shipment_id",),
+            "erp_shipments", "erp", ("shipment_id",), amount_column="freight_cost",
             columns=(
                 _key("shipment_id"), _c("invoice_id"), _c("customer_id"),
                 _c("ship_date", "date", not_future=True), _c("package_count", "int", min=0),
@@ -127,7 +130,7 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
-            "erp_gl_entries", "erp", ("entry_id",),
+            "erp_gl_entries", "erp", ("entry_id",), amount_column="amount",
             columns=(
                 _key("entry_id"), _c("posting_date", "date", nullable=False, not_future=True),
                 _c("gl_account"), _c("gl_account_name"), _c("cost_center"),
@@ -152,7 +155,7 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
-            "crm_opportunities", "crm", ("opportunity_id",),
+            "crm_opportunities", "crm", ("opportunity_id",), amount_column="amount",
             columns=(
                 _key("opportunity_id"), _c("account_id"),
                 _c("created_date", "date", not_future=True), _c("quote_date", "date"),
@@ -170,7 +173,7 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
-            "crm_campaigns", "crm", ("campaign_id",), snapshot=True,
+            "crm_campaigns", "crm", ("campaign_id",), snapshot=True, amount_column="total_cost",
             columns=(
                 _key("campaign_id"), _c("campaign_name"), _c("channel"),
                 _c("start_date", "date"), _c("total_cost", "decimal", min=0),
@@ -185,6 +188,9 @@ TABLES: dict[str, Table] = {
         ),
     ]
 }
+
+# The optional delivery manifest (contract v1.1): control totals per file of a delivery, see docs/landing.md.
+MANIFEST = "_manifest.csv"
 
 # Lineage columns that ingest adds to every raw table (additive to the contract).
 LINEAGE_COLUMNS = {

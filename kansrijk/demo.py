@@ -17,7 +17,9 @@ dialect (``;``, decimal comma, UTF-8, header, ISO dates); booleans are
 ``true``/``false`` except ``erp_customers`` in the second delivery (``TRUE``/
 ``FALSE``) and ``erp_shipments`` in the second delivery (``1``/``0``). CRM
 tables are Parquet with typed DATE/TIMESTAMP/DECIMAL columns, except the second
-delivery, whose CRM dates and timestamps are ISO strings.
+delivery, whose CRM dates and timestamps are ISO strings. Each delivery carries
+``_manifest.csv`` (contract v1.1: ``file,rows,amount_total``) with the control totals
+of its ERP files, as ERP exports often do.
 
 =====================  ============================================================
 delivery               content
@@ -111,7 +113,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from kansrijk.contract import TABLES
+from kansrijk.contract import MANIFEST, TABLES
 
 COMPANY = "Van der Berg Techniek Groothandel B.V."
 EPOCH = date(1970, 1, 1)
@@ -334,6 +336,7 @@ class Sink:
             (1, "erp_shipments"): ("1", "0"),
         }
         self.string_dates = {1}  # CRM Parquet with ISO-string dates in this delivery
+        self.totals: dict[tuple[int, str], list[int]] = {}  # ERP (delivery, table): [rows, amount in cents]
 
     def emit(self, table: str, cols: dict, deliv) -> None:
         t = TABLES[table]
@@ -361,6 +364,10 @@ class Sink:
         t = TABLES[table]
         key = (k, table)
         if t.source == "erp":
+            tot = self.totals.setdefault(key, [0, 0])
+            tot[0] += tab.num_rows
+            if t.amount_column:  # canonical int64 cents, before formatting
+                tot[1] += pc.sum(tab.column(t.amount_column).cast(pa.int64())).as_py() or 0
             tab = self._format_csv(k, table, tab)
         else:
             tab = self._format_parquet(k, table, tab)
@@ -418,6 +425,15 @@ class Sink:
             w.close()
             if f is not None:
                 f.close()
+        for k, delivery in enumerate(self.deliveries):  # the ERP control totals (contract v1.1)
+            lines = ["file,rows,amount_total"]
+            for table in TABLES:
+                if (k, table) in self.totals:
+                    rows, c = self.totals[(k, table)]
+                    amount = f"{'-' if c < 0 else ''}{abs(c) // 100}.{abs(c) % 100:02d}" if TABLES[table].amount_column else ""
+                    lines.append(f"{table}.csv,{rows},{amount}")
+            if len(lines) > 1:
+                (self.out / delivery / MANIFEST).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _dec_string(a: pa.Array, scale: int = 2) -> pa.Array:
@@ -461,6 +477,21 @@ def generate(out: Path, customers: int = 2000, prospects: int | None = None, yea
              seed: int = 42, end_date: date = date(2026, 10, 31)) -> dict[str, int]:
     """Write a demo landing set to ``out`` (replacing it) and return row counts per table."""
     return _Demo(Path(out), customers, prospects, years, seed, end_date).run()
+
+
+def planted_churn(customers: int = 2000, prospects: int | None = None, years: int = 3,
+                  seed: int = 42, end_date: date = date(2026, 10, 31)) -> dict[str, tuple[str, date]]:
+    """The customers :func:`generate` plants as churned, with the same arguments: ERP
+    customer id -> (``"gone"`` (stopped 1-2 years before the end) or ``"silent"`` (stopped
+    5-11 months before the end), the first day it no longer buys). Writes nothing; it replays
+    the generator's own draws up to its customer master data, so it agrees with the files."""
+    d = _Demo(Path("."), customers, prospects, years, seed, end_date)
+    d.make_people()
+    d.make_products()
+    d.make_customers()
+    ids = d.c_ids.to_pylist()
+    return {ids[i]: ("gone" if d.c_churn[i] <= d.end - 365 else "silent", _date(d.c_churn[i]))
+            for i in np.flatnonzero(d.c_churn < BIG)}
 
 
 class _Demo:

@@ -9,6 +9,9 @@ typed staging table inside DuckDB, then either quarantine the file (moved to
 ``<quarantine>/<delivery>/<file>`` with ``<file>.error.txt``; raw untouched) or
 merge it into ``raw`` and write its ``loaded`` ledger row in one transaction.
 
+A delivery's optional ``_manifest.csv`` (contract v1.1) gives control totals per file: a file whose
+rows or amount total differ from what was read is quarantined; see docs/landing.md.
+
 Merge: latest delivery by name wins per key; an older delivery arriving late
 never overwrites a newer row. Snapshot tables flag keys missing from the newest
 snapshot with ``_is_deleted = true`` instead of deleting them.
@@ -32,6 +35,7 @@ import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -198,8 +202,11 @@ def _valid_delivery(name: str) -> bool:
         return False
 
 
-def discover(landing: Path, warnings: list[str]) -> list[LandingFile]:
-    """The landing files in delivery-name order; odd folders and files become warnings."""
+def discover(landing: Path, warnings: list[str], manifests: dict[str, Path] | None = None) -> list[LandingFile]:
+    """The landing files in delivery-name order; odd folders and files become warnings.
+
+    A delivery's ``_manifest.csv`` is never a table file: its path goes into ``manifests`` (by delivery).
+    """
     files: list[LandingFile] = []
     for entry in sorted(landing.iterdir(), key=lambda p: p.name):
         if not entry.is_dir():
@@ -214,6 +221,10 @@ def discover(landing: Path, warnings: list[str]) -> list[LandingFile]:
         for f in sorted(entry.iterdir(), key=lambda p: p.name):
             stem, dot, ext = f.name.rpartition(".")
             ext = ext.lower()
+            if f"{stem}.{ext}" == contract.MANIFEST and not f.is_dir():
+                if manifests is not None:
+                    manifests[entry.name] = f
+                continue
             if ".." in f.name or not _inside(f, landing):
                 why = "contains '..'" if ".." in f.name else "points outside the landing folder"
                 files.append(LandingFile(f, entry.name, f.name, stem if stem in contract.TABLES else None, ext,
@@ -251,6 +262,117 @@ def sha256_background(path: Path) -> Future:
         return pool.submit(sha256, path)
     finally:
         pool.shutdown(wait=False)
+
+
+# --------------------------------------------------------------------------- manifest
+
+MANIFEST = contract.MANIFEST
+MANIFEST_INT_RE = re.compile(r"[0-9]+")
+MANIFEST_AMOUNT_RE = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+CENT = Decimal("0.01")
+
+
+@dataclass
+class ManifestEntry:
+    file: str  # as written in the manifest, e.g. erp_payments.csv or erp_payments
+    table: str
+    rows: int
+    amount_total: Decimal | None
+
+
+@dataclass
+class Manifest:
+    """A delivery's ``_manifest.csv``, entries by table: ``erp_payments.csv``, ``.parquet`` and ``erp_payments``
+    all name the delivery's erp_payments file, whatever its extension."""
+    path: Path
+    delivery: str
+    entries: dict[str, ManifestEntry] = field(default_factory=dict)
+    error: str | None = None  # why the manifest cannot be used; then no new file of the delivery loads
+
+    def entry(self, f: LandingFile) -> ManifestEntry | None:
+        return self.entries.get(f.table or "")
+
+
+def cents(x: Decimal) -> Decimal:
+    """An amount rounded to the cent, half away from zero (how both sides of the amount check are compared)."""
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def read_manifest(path: Path, delivery: str, landing: Path, warnings: list[str]) -> Manifest:
+    """Parse ``_manifest.csv`` (comma, UTF-8, '.' decimals; columns file, rows[, amount_total])."""
+    m = Manifest(path, delivery)
+    where = f"{MANIFEST} in delivery {delivery}"
+    if not _inside(path, landing):
+        m.error = "it points outside the landing folder and was not read"
+        return m
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        m.error = f"it is not valid UTF-8 (byte 0x{e.object[e.start]:02x} at offset {e.start})"
+        return m
+    except OSError as e:
+        m.error = f"it cannot be read ({e.strerror})"
+        return m
+    reader = csv.reader(text.splitlines(), delimiter=",", quotechar='"')
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in ("file", "rows") if c not in header]
+    if missing:
+        m.error = (f"column {', '.join(missing)} missing from its header (found: {', '.join(header) or 'nothing'}; "
+                   "expected file,rows[,amount_total])")
+        return m
+    for row in reader:
+        if not any(v.strip() for v in row):
+            continue
+        line = f"line {reader.line_num}"
+        if len(row) != len(header):
+            m.error = (f"{line} has {len(row)} fields but the header {len(header)} (amount_total takes '.' as decimal "
+                       "point and no thousands separator)")
+            return m
+        values = dict(zip(header, (v.strip() for v in row)))
+        name, rows, amount = values["file"], values["rows"], values.get("amount_total", "")
+        if not name:
+            m.error = f"{line} has no file name"
+            return m
+        if not MANIFEST_INT_RE.fullmatch(rows):
+            m.error = f"{line}: rows '{rows}' of {name} is not a whole number"
+            return m
+        if amount and not MANIFEST_AMOUNT_RE.fullmatch(amount):
+            m.error = f"{line}: amount_total '{amount}' of {name} is not a number with '.' as decimal point"
+            return m
+        stem, dot, ext = name.rpartition(".")
+        table = stem if dot and ext.lower() in EXTENSIONS else name
+        if table not in contract.TABLES:
+            warnings.append(f"{where} lists {name}, which is not a contract table file; that line was ignored.")
+            continue
+        if table in m.entries:
+            m.error = f"{line} lists {table} a second time"
+            return m
+        m.entries[table] = ManifestEntry(name, table, int(rows), Decimal(amount) if amount else None)
+    return m
+
+
+def check_manifest(con: duckdb.DuckDBPyConnection, t: contract.Table, stage: str, rows: int,
+                   entry: ManifestEntry, label: str, warnings: list[str]) -> None:
+    """Quarantine the staged file when its row count or amount total differs from its manifest entry.
+
+    The total is the sum of the typed, parsed values (what would be merged), rounded to the cent,
+    and so is the manifest's figure.
+    """
+    column = t.amount_column if entry.amount_total is not None else None
+    if entry.amount_total is not None and column is None:
+        warnings.append(f"{label}: {MANIFEST} gives an amount total, but {t.name} has no main amount column "
+                        "(docs/landing.md); only its row count was checked.")
+    total = None
+    if column:
+        total = cents(Decimal(con.execute(f"SELECT coalesce(sum({_q(column)}), 0) FROM {stage}").fetchall()[0][0]))
+    if rows == entry.rows and (total is None or total == cents(entry.amount_total)):  # type: ignore[arg-type]
+        return
+    says, has = f"{entry.rows:,} rows", f"{rows:,} rows"
+    if total is not None:
+        says += f" and amount total {cents(entry.amount_total):,.2f}"  # type: ignore[arg-type]
+        has += f" and amount total {total:,.2f} (sum of {column})"
+    raise Quarantine(f"{label}: the delivery's {MANIFEST} says {says}, the file has {has}, so the file is incomplete "
+                     f"or the manifest wrong; deliver the complete file and a matching {MANIFEST} again")
 
 
 # --------------------------------------------------------------------------- reading
@@ -645,7 +767,8 @@ def quarantine(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, chec
     return dest
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, validator, warnings: list[str]) -> FileOutcome:
+def ingest_file(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, validator, warnings: list[str],
+                manifest: Manifest | None = None) -> FileOutcome:
     label = f"{f.name} in delivery {f.delivery}"
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     if f.rejection:
@@ -671,6 +794,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, val
     src: Source | None = None
     rows, vsec = 0, 0.0
     try:
+        if manifest is not None and manifest.error:
+            raise Quarantine(f"{label}: not loaded, because the delivery's {MANIFEST} cannot be used: {manifest.error}")
         src = open_source(f, s, con, label)
         mapping = map_header(t, src, label, warnings)
         fast_rows = fast_stage(con, t, src, mapping, stage)
@@ -686,12 +811,20 @@ def ingest_file(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, val
             rows, problems = type_errors(con, t, src, mapping, stage)
             if problems:
                 raise Quarantine(f"{label}: " + "; ".join(problems))
+        entry = manifest.entry(f) if manifest is not None else None
+        if entry is not None:
+            check_manifest(con, t, stage, rows, entry, label, warnings)
         con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {stage}")
         result = validator.validate(t.name, STAGE_SCHEMA, t.name, rows=rows,
                                     key_checked=not duplicate_keys(con, t, stage, rows))
         vsec = result.seconds
         if not result.success:
             raise Quarantine(f"{label}: {result.describe()}")
+        if t.name == "erp_sales_invoices":  # a currency without a rate to EUR is refused, never summed as EUR
+            from kansrijk.validation import currency_problem
+
+            if problem := currency_problem(con, stage):
+                raise Quarantine(f"{label}: {problem}")
         if pending is not None:
             checksum = pending.result()
         merge(con, t, stage, f, checksum, rows, now)
@@ -711,6 +844,50 @@ def ingest_file(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, val
             p.unlink(missing_ok=True)
 
 
+def finish_manifest(con: duckdb.DuckDBPyConnection, s: Settings, m: Manifest,
+                    present: list[LandingFile]) -> list[FileOutcome]:
+    """After a delivery's files: quarantine an unusable manifest, and report each listed file that never arrived.
+
+    A listed file is missing when it is not in the delivery folder and the ledger has no row for its
+    table in this delivery (a file loaded and then archived, or quarantined earlier, has one). It is
+    reported once, like a quarantined file: a ``quarantined`` ledger row and ``<file>.error.txt`` in
+    the quarantine folder; nothing is moved, and the manifest stays, so the file is still checked
+    against it when it arrives later.
+    """
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    if m.error:
+        message = (f"{MANIFEST} in delivery {m.delivery}: {m.error}; no new file of the delivery was loaded (they were "
+                   "moved to quarantine with it): correct the manifest and put it back with the delivery's files.")
+        mf = LandingFile(m.path, m.delivery, m.path.name, None, "csv")
+        quarantine(con, s, mf, None, message, now)
+        return [FileOutcome(mf.rel, m.delivery, None, "quarantined", 0, message)]
+    out = []
+    for e in m.entries.values():
+        if any(f.table == e.table for f in present):
+            continue
+        seen = con.execute(f"SELECT count(*) FROM {LEDGER} WHERE delivery = ? AND table_name = ?",
+                           [m.delivery, e.table]).fetchall()[0][0]
+        if seen:
+            continue
+        message = (f"{e.file} in delivery {m.delivery}: the delivery's {MANIFEST} lists it with {e.rows:,} rows, but the "
+                   f"file is not in the delivery, so nothing of {e.table} was loaded from it; put the file into the "
+                   "delivery folder (it is then checked against the manifest).")
+        dest_dir = s.quarantine / m.delivery
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        (dest_dir / f"{e.file}.error.txt").write_text(message + "\n", encoding="utf-8")
+        con.execute(f"INSERT INTO {LEDGER} VALUES (?, NULL, ?, ?, 0, ?, 'quarantined', ?)",
+                    [f"{m.delivery}/{e.file}", m.delivery, e.table, now, message])
+        out.append(FileOutcome(f"{m.delivery}/{e.file}", m.delivery, e.table, "quarantined", 0, message))
+    return out
+
+
+def _record(result: IngestResult, outcome: FileOutcome) -> None:
+    {"loaded": result.loaded, "skipped_duplicate": result.skipped, "quarantined": result.quarantined}[
+        outcome.status].append(outcome)
+    if outcome.status == "quarantined":
+        log.error(outcome.message)
+
+
 def ingest_landing(s: Settings, *, con: duckdb.DuckDBPyConnection | None = None, build_docs: bool = True) -> IngestResult:
     """Ingest every new landing file of ``s.landing`` into the warehouse ``s.warehouse``."""
     from kansrijk.validation import Validator
@@ -726,18 +903,22 @@ def ingest_landing(s: Settings, *, con: duckdb.DuckDBPyConnection | None = None,
         attach_stage(con)
         if not s.landing.is_dir():
             raise settings_mod.SettingError(f"LANDING={s.landing} is not a folder: point LANDING at a folder of delivery folders.")
-        files = discover(s.landing, result.warnings)
+        manifest_paths: dict[str, Path] = {}
+        files = discover(s.landing, result.warnings, manifest_paths)
+        manifests = {d: read_manifest(p, d, s.landing, result.warnings) for d, p in manifest_paths.items()}
         validator = Validator(s.warehouse, s.gx_docs_dir)
-        for f in files:
-            outcome = ingest_file(con, s, f, validator, result.warnings)
-            {"loaded": result.loaded, "skipped_duplicate": result.skipped, "quarantined": result.quarantined}[
-                outcome.status].append(outcome)
-            if outcome.status == "quarantined":
-                log.error(outcome.message)
-            elif outcome.status == "loaded" and os.environ.get("KANSRIJK_TEST_PAUSE_AT") == "ingest":
-                from kansrijk.refresh import pause_point  # crash-test hook; see its docstring
+        for delivery in sorted({f.delivery for f in files} | set(manifests)):
+            present = [f for f in files if f.delivery == delivery]
+            for f in present:
+                outcome = ingest_file(con, s, f, validator, result.warnings, manifests.get(delivery))
+                _record(result, outcome)
+                if outcome.status == "loaded" and os.environ.get("KANSRIJK_TEST_PAUSE_AT") == "ingest":
+                    from kansrijk.refresh import pause_point  # crash-test hook; see its docstring
 
-                pause_point(s, "ingest")
+                    pause_point(s, "ingest")
+            if delivery in manifests:  # after the files: an unusable manifest moves last
+                for outcome in finish_manifest(con, s, manifests[delivery], present):
+                    _record(result, outcome)
         if build_docs:
             result.docs_index = validator.build_docs()
     finally:

@@ -28,6 +28,7 @@ from sqlalchemy.pool import NullPool
 import great_expectations.expectations as gxe
 
 from kansrijk import contract, gx_duckdb
+from kansrijk.settings import REPO_ROOT
 
 # The SQL type names GX observes through duckdb-engine for each contract type
 # (GX reports DECIMAL as NUMERIC, VARCHAR as String, BIGINT as BigInteger).
@@ -41,6 +42,8 @@ GX_TYPES: dict[str, list[str]] = {
 }
 MAX_EXAMPLES = 3
 DATASOURCE = "kansrijk_warehouse"
+# EUR per unit of another currency, per month (dbt seed; the staging models convert with it)
+CURRENCY_RATES = REPO_ROOT / "seeds" / "currency_rates.csv"
 
 
 @dataclass(frozen=True)
@@ -266,3 +269,42 @@ class Validator:
             self.datasource.get_engine().dispose()
         except Exception:
             pass
+
+
+def currency_problem(con: Any, relation: str, rates: Path = CURRENCY_RATES) -> str | None:
+    """Why a typed ``erp_sales_invoices`` file cannot be loaded as to its currencies, or None.
+
+    Money is EUR unless ``currency`` says otherwise; another currency is converted with
+    seeds/currency_rates.csv (the rate for the month of the invoice date, else the currency's rate
+    without a month), so an invoice whose currency has no such rate is never summed as EUR: the
+    file is refused. ``relation`` is the staged file (``rowid`` + 1 = its row number); empty
+    currency = EUR. The answer names the column, each currency with its rows and an example.
+    """
+    seed = str(rates).replace("'", "''")
+    rate_rows = (f"select upper(trim(currency)) as currency, try_cast(nullif(trim(month), '') as date) as month "
+                 f"from read_csv('{seed}', header = true, all_varchar = true)") if rates.is_file() else \
+        "select cast(null as varchar) as currency, cast(null as date) as month where false"
+    found = con.execute(f"""
+        with rates as ({rate_rows}),
+        invoices as (
+            select rowid + 1 as row_no, invoice_id, invoice_date,
+                   upper(coalesce(nullif(trim(currency), ''), 'EUR')) as code
+            from {relation}
+        ),
+        missing as (
+            select i.* from invoices as i
+            where i.code <> 'EUR'
+              and not exists (select 1 from rates as r where r.currency = i.code
+                              and (r.month is null or r.month = date_trunc('month', i.invoice_date)))
+        )
+        select code, count(*) as n, min(row_no) as first_row,
+               arg_min(invoice_id, row_no) as invoice_id, arg_min(invoice_date, row_no) as invoice_date
+        from missing group by code order by n desc, code
+    """).fetchall()
+    if not found:
+        return None
+    parts = [f"{code} on {n} row{'s' if n != 1 else ''} (e.g. row {row}: invoice {inv} of {_fmt(day)})"
+             for code, n, row, inv, day in found]
+    return ("column currency holds " + ", ".join(parts) + f", with no rate to EUR for the invoice month in "
+            f"seeds/{rates.name}; amounts in another currency are converted, never counted as EUR: add the "
+            "currency's rates (currency,month,eur_per_unit) to the seed, or send the invoices in EUR")
