@@ -17,14 +17,34 @@ coalesce(nullif(trim({{ industry_code }}), ''), 'unknown') || '-' || {{ size_cla
 {%- if var('segment_by_region') %} || '-' || coalesce(nullif(upper(trim({{ country }})), ''), 'XX'){% endif %}
 {%- endmacro %}
 
-{#- Lifecycle status at the as-of date from the last (non-credit) invoice date. -#}
-{% macro lifecycle_status(last_invoice_date, as_of_date) -%}
+{#- Lifecycle: a customer's silence judged against its own purchase rhythm (docs block
+    lifecycle_status). rhythm_interval_days is its average days between purchase days (the
+    population's typical interval for a one-time buyer); null when nothing is known, then the
+    ceilings apply. The thresholds are vars lifecycle_* (see dbt_project.yml). -#}
+{% macro lifecycle_lapsed_after_days(rhythm_interval_days) -%}
+least(greatest({{ var('lifecycle_lapsed_intervals') }} * coalesce({{ rhythm_interval_days }}, {{ var('lifecycle_lapsed_max_days') }}),
+               {{ var('lifecycle_lapsed_min_days') }}), {{ var('lifecycle_lapsed_max_days') }})
+{%- endmacro %}
+
+{% macro lifecycle_ex_customer_after_days(rhythm_interval_days) -%}
+least(greatest({{ var('lifecycle_ex_customer_intervals') }} * coalesce({{ rhythm_interval_days }}, {{ var('lifecycle_ex_customer_max_days') }}),
+               {{ var('lifecycle_ex_customer_min_days') }}), {{ var('lifecycle_ex_customer_max_days') }})
+{%- endmacro %}
+
+{#- Lifecycle status at the as-of date from the days since the last purchase on or before it and
+    the customer's two thresholds (macros above); no purchase by then: prospect. -#}
+{% macro lifecycle_status(days_silent, lapsed_after_days, ex_customer_after_days) -%}
 case
-    when {{ last_invoice_date }} is null then 'prospect'
-    when {{ datediff(last_invoice_date, as_of_date, 'day') }} <= {{ var('lifecycle_active_days') }} then 'active'
-    when {{ datediff(last_invoice_date, as_of_date, 'day') }} <= {{ var('lifecycle_lapsed_days') }} then 'lapsed'
-    else 'ex_customer'
+    when {{ days_silent }} is null then 'prospect'
+    when {{ days_silent }} > {{ ex_customer_after_days }} then 'ex_customer'
+    when {{ days_silent }} > {{ lapsed_after_days }} then 'lapsed'
+    else 'active'
 end
+{%- endmacro %}
+
+{#- Whether a company counts as a customer (docs block is_customer): lifecycle active or lapsed. -#}
+{% macro is_customer(lifecycle_status) -%}
+coalesce({{ lifecycle_status }} in ('active', 'lapsed'), false)
 {%- endmacro %}
 
 {#- First day of the month of a date. -#}

@@ -1,5 +1,6 @@
 {#- One row per company known to the ERP or the CRM (see int_customer_identity). ERP master data
-    wins over CRM data where both describe a company. -#}
+    wins over CRM data where both describe a company. Lifecycle status and purchase rhythm come from
+    int_customer_rhythm (docs block lifecycle_status); a company without a purchase is a prospect. -#}
 with identity as (
 
     select * from {{ ref('int_customer_identity') }}
@@ -47,6 +48,19 @@ as_of as (
 
 ),
 
+rhythm as (
+
+    select * from {{ ref('int_customer_rhythm') }}
+
+),
+
+data_start as (
+
+    -- the data's first month: the month of the earliest invoice
+    select min({{ month_of('first_invoice_date') }}) as first_data_month from orders
+
+),
+
 joined as (
 
     select
@@ -72,12 +86,31 @@ joined as (
         o.first_invoice_date,
         o.last_invoice_date,
         coalesce(o.invoices, 0) as invoices,
+        r.purchase_days,
+        r.purchase_interval_days,
+        r.rhythm_interval_days,
+        r.days_silent,
+        r.lapsed_after_days,
+        r.ex_customer_after_days,
+        r.lifecycle_status as rhythm_status,
+        d.first_data_month,
         a.as_of_date
     from keys as k
     left join erp as e on k.erp_customer_id = e.customer_id
     left join crm as c on k.crm_account_id = c.account_id
     left join orders as o on k.customer_key = o.customer_key
+    left join rhythm as r on k.customer_key = r.customer_key
     cross join as_of as a
+    cross join data_start as d
+
+),
+
+with_status as (
+
+    select
+        *,
+        coalesce(rhythm_status, 'prospect') as lifecycle_status
+    from joined
 
 )
 
@@ -87,7 +120,8 @@ select
     crm_account_id,
     coc_number,
     company_name,
-    {{ lifecycle_status('last_invoice_date', 'as_of_date') }} as lifecycle_status,
+    lifecycle_status,
+    {{ is_customer('lifecycle_status') }} as is_customer,
     {{ segment_key('industry_code', size_class('employee_count'), 'country') }} as segment_key,
     industry_code,
     {{ size_class('employee_count') }} as size_class,
@@ -103,9 +137,20 @@ select
     invoices,
     case when last_invoice_date is null then null
          else {{ datediff('last_invoice_date', 'as_of_date', 'day') }} end as days_since_last_invoice,
+    coalesce(purchase_days, 0) as purchase_days,
+    purchase_interval_days,
+    rhythm_interval_days,
+    days_silent,
+    lapsed_after_days,
+    ex_customer_after_days,
+    coalesce(first_invoice_date is not null
+             and (created_date < first_data_month
+                  or {{ month_of('first_invoice_date') }}
+                     < {{ dateadd('month', var('clv_left_censored_months'), 'first_data_month') }}),
+             false) as existed_before_data,
     is_blocked,
     is_archived_in_erp,
     payment_terms_days,
     crm_accounts,
     as_of_date
-from joined
+from with_status

@@ -1,6 +1,6 @@
 {#- One row per segment (every dim_segment row, also market segments without a customer):
     companies in the addressable market against customers, ex-customers and prospects.
-    Companies with lifecycle `active` or `lapsed` count as customers. The 'unknown' member of
+    Customers are dim_customer.is_customer (lifecycle active or lapsed). The 'unknown' member of
     dim_customer (orphan invoice lines) is not a company and is not counted. -#}
 with segments as (
 
@@ -20,7 +20,7 @@ companies as (
 
     select
         segment_key,
-        count(case when lifecycle_status in ('active', 'lapsed') then 1 end) as customers,
+        count(case when is_customer then 1 end) as customers,
         count(case when lifecycle_status = 'active' then 1 end) as active_customers,
         count(case when lifecycle_status = 'lapsed' then 1 end) as lapsed_customers,
         count(case when lifecycle_status = 'ex_customer' then 1 end) as ex_customers,

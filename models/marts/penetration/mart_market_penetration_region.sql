@@ -13,7 +13,7 @@ companies as (
     select
         segment_key,
         coalesce(nullif(upper(trim(country)), ''), 'XX') as country,
-        count(case when lifecycle_status in ('active', 'lapsed') then 1 end) as customers,
+        count(case when is_customer then 1 end) as customers,
         count(case when lifecycle_status = 'ex_customer' then 1 end) as ex_customers,
         count(case when lifecycle_status = 'prospect' then 1 end) as prospects
     from {{ ref('dim_customer') }}
