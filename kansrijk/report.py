@@ -452,7 +452,7 @@ def penetration_heatmap(con: duckdb.DuckDBPyConnection) -> Chart:
 
 def sales_funnel(con: duckdb.DuckDBPyConnection) -> Chart:
     name, title = "sales_funnel", "Sales funnel, all segments, whole history"
-    how = ("bar length = number of calls, appointments, quotes and orders; the percentage between two bars "
+    how = ("bar length = companies called, and of them those that reached an appointment, a quote and an order; the percentage between two bars "
            "is the hit rate from one step to the next.")
     rows = _fetch(con, "select calls, appointments, quotes, orders, call_to_appointment_pct, "
                        "appointment_to_quote_pct, quote_to_order_pct, call_to_order_pct, avg_won_order_value "

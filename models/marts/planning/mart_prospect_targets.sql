@@ -1,8 +1,11 @@
 {#- One row per target rank: the companies sales should work to close the revenue gap of the
     planning period, most promising first (order: see int_prospect_candidates_ranked), cut at
     addresses_needed (int_planning_addresses_computed). When addresses_needed cannot be
-    computed (no target, no won orders, zero hit rate) the whole ranked candidate list is
-    given uncut; mart_prospect_targets_summary says why. -#}
+    computed (no target, no won new-business orders) the whole ranked candidate list is
+    given uncut; mart_prospect_targets_summary says why. expected_value is what working the
+    company is expected to bring (its segment's new-business value per address), and
+    cumulative_expected_value the running total down the list: the list ends where it first
+    reaches the gap (docs block planning_addresses_needed). -#}
 with candidates as (
 
     select * from {{ ref('int_prospect_candidates_ranked') }}
@@ -24,6 +27,8 @@ select
     cast(c.attractiveness_rank as bigint) as attractiveness_rank,
     cast(c.lifetime_revenue as decimal(18, 2)) as lifetime_revenue,
     cast(c.employee_count as bigint) as employee_count,
+    cast(c.expected_value as decimal(18, 2)) as expected_value,
+    cast(c.cumulative_expected_value as decimal(18, 2)) as cumulative_expected_value,
     cast(
         case c.lifecycle_status when 'ex_customer' then 'ex-customer' when 'lapsed' then 'lapsed customer' else 'prospect' end
         || ' in segment ' || c.segment_key

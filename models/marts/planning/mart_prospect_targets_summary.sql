@@ -1,6 +1,7 @@
 {#- One row: the address calculation behind mart_prospect_targets for the planning period:
-    target, expected revenue from existing customers, gap, the funnel figures used, addresses
-    needed, available and missing, and a note when something could not be computed. -#}
+    target, expected revenue from existing customers, gap, the company's new-business funnel
+    figures (order value, address-to-order rate, calls per address), addresses and calls
+    needed, addresses available and missing, and a note when something could not be computed. -#}
 with computed as (
 
     select * from {{ ref('int_planning_addresses_computed') }}
@@ -22,7 +23,9 @@ select
     cast(c.gap as decimal(18, 2)) as gap,
     cast(c.avg_won_order_value as decimal(18, 2)) as avg_won_order_value,
     cast(c.call_to_order_pct as double) as call_to_order_pct,
+    cast(c.calls_per_address as double) as calls_per_address,
     cast(c.addresses_needed as bigint) as addresses_needed,
+    cast(c.calls_needed as bigint) as calls_needed,
     cast(a.addresses_available as bigint) as addresses_available,
     cast(case when c.addresses_needed is not null
               then greatest(c.addresses_needed - a.addresses_available, 0) end as bigint) as addresses_missing,
