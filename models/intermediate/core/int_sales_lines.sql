@@ -6,8 +6,11 @@
     Incremental (macros/incremental.sql): a run rebuilds every line of the invoices that changed
     since the last build: lines or invoice headers loaded after the newest `source_loaded_at`
     (new invoices, a late correction of an old line or header: latest delivery wins upstream),
-    and invoices with a line whose product moved to another product group. `prior_customer_key`
-    holds the customer a rebuilt line belonged to before this run, so the per-customer
+    and invoices with a line whose product moved to another product group. Amounts are EUR
+    (staging converts another currency with seed currency_rates); `eur_rate` keeps the rate a line
+    was converted with, and the test assert_currency_rates_unchanged_since_lines_were_built stops
+    an incremental build after a rate already used was corrected (rebuild with --full-refresh).
+    `prior_customer_key` holds the customer a rebuilt line belonged to before this run, so the per-customer
     aggregates built from this model can rebuild both the old and the new customer. -#}
 {{ config(
     materialized=incremental_materialization(),
@@ -15,7 +18,7 @@
     unique_key='invoice_id',
     on_schema_change='append_new_columns'
 ) }}
-{%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key']) %}
+{%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key', 'eur_rate']) %}
 with lines as (
 
     select * from {{ ref('stg_erp__sales_invoice_lines') }}
@@ -72,6 +75,7 @@ built as (
         cast(coalesce(cast(l.quantity as double) * cast(l.unit_price as double) * cast(l.discount_pct as double) / 100, 0) as decimal(18, 2)) as discount_amount,
         cast(coalesce(l.cost_amount, 0) as decimal(18, 2)) as cost_of_goods,
         i.invoice_id is null as is_orphan,
+        l.eur_rate,
         case when i.loaded_at > l.loaded_at then i.loaded_at else l.loaded_at end as source_loaded_at
     from lines as l
     left join invoices as i on l.invoice_id = i.invoice_id

@@ -1,7 +1,7 @@
 {#- One row per customer_key × month × driver: the volume of each cost driver the customer caused
-    that month, each from its own source. The allocation (int_cost_pools_spread) spreads a cost
-    pool over customers by their share of its driver in the pool's month. Volumes are never
-    negative. Sources are aggregated to customer × month before anything is joined to them. -#}
+    that month, each from its own source (`campaigns`: a fraction, see its CTE). The allocation
+    (int_cost_pools_spread) spreads a cost pool over customers by their share of its driver in
+    the pool's month. Volumes are never negative. Sources are aggregated to customer × month before anything is joined to them. -#}
 with sales_lines as (
 
     select customer_key, month, invoice_lines, revenue
@@ -71,6 +71,23 @@ touches as (
 
 ),
 
+-- driver `campaigns`: the customer's part of the month's marketing pool, as a fraction: per
+-- campaign carrying the month (int_marketing_campaign_months), the campaign's share of the month
+-- times the customer's share of the campaign's touches over its whole run (docs block
+-- marketing_allocation). The fractions of a month add up to the share of campaigns with touches.
+campaigns as (
+
+    select
+        m.month,
+        a.customer_key,
+        sum(m.month_share * cast(a.touches as double) / cast(m.touches as double)) as campaign_share
+    from {{ ref('int_marketing_campaign_months') }} as m
+    inner join {{ ref('int_campaign_account_touches') }} as a on m.campaign_id = a.campaign_id
+    where m.touches > 0
+    group by m.month, a.customer_key
+
+),
+
 overdue as (
 
     select customer_key, month, sum(overdue_days) as overdue_invoice_days
@@ -98,6 +115,8 @@ long as (
     select customer_key, month, 'visit_minutes', cast(visit_minutes as double) from activities
     union all
     select customer_key, month, 'campaign_touches', cast(campaign_touches as double) from touches
+    union all
+    select customer_key, month, 'campaigns', campaign_share from campaigns
     union all
     select customer_key, month, 'overdue_invoice_days', cast(overdue_invoice_days as double) from overdue
 

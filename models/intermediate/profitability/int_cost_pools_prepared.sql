@@ -1,7 +1,12 @@
 {#- One row per month × cost center seen in the ledger (or with shipment freight on the freight
     cost center): the ledger amount, what goes to customers directly, the rest to spread, the
     seed's mapping, the month's total driver volume, and how much of the rest the driver spreads
-    (`spread_target_amount`) or why it stays unallocated. -#}
+    (`spread_target_amount`) or why it stays unallocated. Driver `campaigns` (marketing by
+    campaign, int_marketing_campaign_months): the pool is spread when campaigns carry the month,
+    except the share of campaigns without touches. -#}
+{%- set carry_months = var('profitability_marketing_carry_months') | int %}
+{%- set no_campaign_reason = 'no campaign running in month, nor starting within ' ~ carry_months ~ ' months after it'
+    if carry_months > 0 else 'no campaign running in month' %}
 with drivers as (
 
     select * from {{ ref('cost_center_drivers') }}
@@ -42,6 +47,21 @@ driver_totals as (
 
 ),
 
+-- driver `campaigns`: the weight of the campaigns carrying each month and the part of it held by
+-- campaigns with touches (only that part can reach an account)
+campaign_months as (
+
+    select
+        month,
+        count(*) as campaigns,
+        sum(weight) as campaign_weight,
+        sum(case when touches > 0 then weight else 0 end) as touched_weight,
+        max(case when is_carried_forward then 1 else 0 end) = 1 as is_carried_forward
+    from {{ ref('int_marketing_campaign_months') }}
+    group by month
+
+),
+
 pools as (
 
     select
@@ -68,10 +88,15 @@ mapped as (
         m.driver,
         m.allocation_method,
         m.rate_per_minute,
-        coalesce(t.driver_volume, 0) as driver_volume
+        coalesce(t.driver_volume, 0) as driver_volume,
+        coalesce(c.campaigns, 0) as campaigns,
+        coalesce(c.campaign_weight, 0) as campaign_weight,
+        coalesce(c.touched_weight, 0) as touched_weight,
+        coalesce(c.is_carried_forward, false) as is_carried_forward
     from pools as p
     left join drivers as m on p.cost_center = m.cost_center
     left join driver_totals as t on p.month = t.month and m.driver = t.driver
+    left join campaign_months as c on p.month = c.month and m.driver = 'campaigns'
 
 ),
 
@@ -81,6 +106,15 @@ decided as (
         *,
         case
             when not is_mapped or spreadable_amount = 0 then 0
+            -- campaigns: all of the pool when every campaign carrying the month has touches, else
+            -- the share of those with touches (the rest stays unallocated)
+            when allocation_method = 'driver' and driver = 'campaigns' and touched_weight > 0 and driver_volume > 0
+                then case
+                    when touched_weight = campaign_weight then spreadable_amount
+                    else cast(round(cast(spreadable_amount as double) * cast(touched_weight as double)
+                                    / cast(campaign_weight as double), 2) as decimal(18, 2))
+                end
+            when driver = 'campaigns' then 0
             when allocation_method = 'driver' and driver <> 'none' and driver_volume > 0 then spreadable_amount
             when allocation_method = 'time_driven' and driver <> 'none' and driver_volume > 0
                  and rate_per_minute > 0 and spreadable_amount > 0
@@ -115,6 +149,11 @@ select
         when not is_mapped then 'cost center not in cost_center_drivers'
         when allocation_method = 'none' or allocation_method is null then 'allocation method none'
         when driver = 'none' or driver is null then 'cost center has no driver'
+        when driver = 'campaigns' and allocation_method = 'driver' and campaigns = 0
+            then '{{ no_campaign_reason }}'
+        when driver = 'campaigns' and allocation_method = 'driver'
+            then 'campaign without touches: its part of the month reaches no account'
+        when driver = 'campaigns' then 'driver campaigns needs allocation_method driver'
         when driver_volume <= 0 then 'no driver volume in month'
         when allocation_method = 'time_driven' and not coalesce(rate_per_minute > 0, false)
             then 'time-driven pool without rate_per_minute'
@@ -129,5 +168,7 @@ select
             then 'time-driven: rate x minutes capped at the pool'
         when freight_requested_amount > direct_freight_amount
             then 'shipment freight above the ledger pool; the excess is not in the ledger and not allocated'
+        when driver = 'campaigns' and is_carried_forward and spread_target_amount <> 0
+            then 'no campaign running in month: carried forward to the next campaign(s) to start'
     end as allocation_note
 from decided

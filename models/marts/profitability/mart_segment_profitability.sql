@@ -19,7 +19,11 @@ by_period as (
     select
         segment_key,
         year as period,
-        count(distinct customer_key) as customers,
+        -- customers: accounts with invoice lines in the period; accounts with cost only (prospects,
+        -- customers between orders) are counted apart
+        count(distinct case when invoice_lines > 0 then customer_key end) as customers,
+        count(distinct customer_key) - count(distinct case when invoice_lines > 0 then customer_key end)
+            as cost_only_accounts,
         {%- for m in money %}
         sum({{ m }}) as {{ m }}{{ ',' if not loop.last }}
         {%- endfor %}
@@ -31,7 +35,11 @@ by_period as (
     select
         segment_key,
         'all' as period,
-        count(distinct customer_key) as customers,
+        -- customers: accounts with invoice lines in the period; accounts with cost only (prospects,
+        -- customers between orders) are counted apart
+        count(distinct case when invoice_lines > 0 then customer_key end) as customers,
+        count(distinct customer_key) - count(distinct case when invoice_lines > 0 then customer_key end)
+            as cost_only_accounts,
         {%- for m in money %}
         sum({{ m }}) as {{ m }}{{ ',' if not loop.last }}
         {%- endfor %}
@@ -60,6 +68,7 @@ select
     s.segment_key,
     s.period,
     s.customers,
+    s.cost_only_accounts,
     {%- for m in money %}
     cast(s.{{ m }} as decimal(18, 2)) as {{ m }},
     {%- endfor %}

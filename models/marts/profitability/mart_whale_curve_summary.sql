@@ -1,7 +1,27 @@
-{#- One row: the whale curve in figures at the as-of date: its peak (the most profit the best
-    customers make before the loss makers take part of it back), how many customers destroy
-    value, and how many of the top customers by revenue do. -#}
-with curve as (
+{#- One row: the whale curve in figures at the as-of date, over its window (var
+    whale_curve_window_months, see mart_whale_curve): its peak (the most profit the best customers
+    make before the loss makers take part of it back), how many customers destroy value, how many
+    of the top customers by revenue do, and the acquisition cost of the customers won in the
+    window, kept out of their serving profit. -#}
+{%- set window_months = var('whale_curve_window_months') | int %}
+with bounds as (
+
+    -- the window's first month (its last is the as-of month)
+    select
+        a.as_of_date,
+        {%- if window_months > 0 %}
+        cast({{ dateadd('month', 1 - window_months, month_of('a.as_of_date')) }} as date) as window_start
+        {%- else %}
+        m.window_start
+        {%- endif %}
+    from {{ ref('int_as_of_date') }} as a
+    {%- if window_months <= 0 %}
+    cross join (select min(month) as window_start from {{ ref('mart_customer_profitability') }}) as m
+    {%- endif %}
+
+),
+
+curve as (
 
     select * from {{ ref('mart_whale_curve') }}
 
@@ -18,6 +38,7 @@ peak as (
 
 select
     a.as_of_date,
+    a.window_start,
     max(c.cumulative_profit_pct) as peak_profit_pct,
     max(p.peak_customer_pct) as peak_customer_pct,
     count(c.customer_key) as customers,
@@ -32,8 +53,10 @@ select
          / nullif(count(case when c.revenue > 0 then 1 end), 0) as double) as value_destroying_buying_pct,
     cast(coalesce(sum(case when c.revenue <= 0 then c.net_profit end), 0) as decimal(18, 2)) as net_profit_without_revenue,
     count(case when c.is_value_destroying and c.revenue_rank <= {{ var('profitability_top_revenue_customers') }} then 1 end)
-        as value_destroying_top_revenue_customers
-from {{ ref('int_as_of_date') }} as a
+        as value_destroying_top_revenue_customers,
+    count(case when c.is_new_in_window then 1 end) as new_customers,
+    cast(coalesce(sum(c.acquisition_cost), 0) as decimal(18, 2)) as acquisition_cost
+from bounds as a
 cross join peak as p
 left join curve as c on true
-group by a.as_of_date
+group by a.as_of_date, a.window_start
