@@ -51,3 +51,13 @@ case
     else percent_rank() over (partition by ({{ column }} is not null and ({{ filter }})) order by {{ column }})
 end
 {%- endmacro %}
+
+{#- A 0-100 score from an index against the average (100 = average): the neutral 50 at the
+    average, 0 or 100 at var scorecard_distance_full_pct (default 50) points below or above it;
+    `higher_is_better` false turns it round. Null stays null. Method 1 ranks its four key figures
+    by how far they are from the average, not only by their order among segments. -#}
+{% macro distance_score(index_expr, higher_is_better=true) -%}
+case when ({{ index_expr }}) is not null then
+    greatest(0.0, least(100.0, 50.0 {{ '+' if higher_is_better else '-' }} 50.0 * ({{ index_expr }} - 100.0) / {{ var('scorecard_distance_full_pct') }}))
+end
+{%- endmacro %}

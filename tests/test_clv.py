@@ -169,12 +169,17 @@ def test_discounting_sums_per_period():
 #   rate = (x + 26 λ) / (T + 26); order value = (n m + 3 m0) / (n + 3), n purchase days, m their mean;
 #   every customer bought within a year (active); P(alive) stays null.
 #   predicted value = rate × Σ_{k=1..156} 1.1^(-k/52) × order value × margin rate.
+# Margin rate (contribution; no ledger, so = gross margin): the own rate blended with the segment's
+#   by credibility. Both segments have < 5 customers, so the segment rate is all customers':
+#   r0 = (120 + 30 + 200 + 35) / (300 + 150 + 500 + 70) = 385 / 1020. K = the median customer revenue
+#   (70, 150 | 300, 500) = 225. rate = (historical + K r0) / (revenue + K):
+#   C1 (120 + 225 r0) / 525 = 39.034 %.
 # Cohorts (quarter): 2025-01-01 = {C1, C2}; 2025-04-01 = {C3, C4}.
 #   2025-01-01 period 0: 2 active, revenue 300 + 200 = 500, cogs 330, gm 170
 #              period 1: C2's credit note only: active 0, revenue -50, cogs -30, gm -20
 #   2025-04-01 period 0: 2 active, revenue 570, cogs 335, gm 235
-# New customers (first invoice after January 2025, the data's first month): C2, C3 (46-small), C4;
-#   acquisition cost 0 (no ledger) -> clv_to_acquisition_cost null.
+# New customers: none (all created 2024-12-01, before the data starts: left-censored); acquisition
+#   cost and clv_to_acquisition_cost null.
 
 INVOICES = [  # invoice_id, customer, date, credit, [(net, cost)]
     ("I1", "C1", date(2025, 1, 6), False, [(100, 60)]),
@@ -235,7 +240,8 @@ def test_customer_summary(con):
     ).fetchall()
     assert [r[0] for r in rows] == ["erp:C1", "erp:C2", "erp:C3", "erp:C4"]
     c1, c2, c3, c4 = rows
-    assert c1[1:7] == (2, pytest.approx(8.0), pytest.approx(25.0), D("100.00"), D("120.00"), pytest.approx(40.0))
+    assert c1[1:7] == (2, pytest.approx(8.0), pytest.approx(25.0), D("100.00"), D("120.00"),
+                       pytest.approx(100 * (120 + 225 * 385 / 1020) / 525))
     assert c2[1:6] == (0, pytest.approx(0.0), pytest.approx(20.0), None, D("30.00"))
     assert c3[1:6] == (1, pytest.approx(90 / 7), pytest.approx(90 / 7), D("100.00"), D("200.00"))
     assert c4[1:6] == (0, pytest.approx(0.0), pytest.approx(0.0), None, D("35.00"))
@@ -252,12 +258,16 @@ def test_customer_summary(con):
         assert float(row[9]) == pytest.approx(historical + predicted, abs=0.011), row[0]
 
 
+def _blended(historical: float, revenue: float) -> float:
+    return (historical + 225 * 385 / 1020) / (revenue + 225)
+
+
 # (x, T weeks, purchase days, mean purchase value, margin rate, historical value) per customer, by hand
 FALLBACK_HAND = [
-    (2, 25.0, 3, 100.0, 0.4, 120.0),
-    (0, 20.0, 1, 200.0, 0.2, 30.0),
-    (1, 90 / 7, 2, 250.0, 0.4, 200.0),
-    (0, 0.0, 1, 70.0, 0.5, 35.0),
+    (2, 25.0, 3, 100.0, _blended(120, 300), 120.0),
+    (0, 20.0, 1, 200.0, _blended(30, 150), 30.0),
+    (1, 90 / 7, 2, 250.0, _blended(200, 500), 200.0),
+    (0, 0.0, 1, 70.0, _blended(35, 70), 35.0),
 ]
 LAMBDA = 21 / 405
 M0 = 1070 / 7
@@ -288,7 +298,9 @@ def test_segment_clv(con):
     assert [r[:3] for r in rows] == [("43-micro", 1, 1), ("46-small", 3, 3)]
     assert float(rows[0][3]) == pytest.approx(clv_hand[3], abs=0.011)
     assert float(rows[1][3]) == pytest.approx(sum(clv_hand[:3]) / 3, abs=0.011)
-    assert [r[4:] for r in rows] == [(D("35.00"), 1, D("0.00"), None), (D("350.00"), 2, D("0.00"), None)]
+    # every customer was created 2024-12-01, before the data's first month: left-censored, none
+    # counts as won, so there is no acquisition cost to compare with
+    assert [r[4:] for r in rows] == [(D("35.00"), 0, None, None), (D("350.00"), 0, None, None)]
 
 
 def _clv_by_hand(x, T, n, m, margin, historical):

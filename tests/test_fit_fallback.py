@@ -28,6 +28,25 @@ with 8 >= 5 customers, so the fallback priors pool the segment; no ledger, so ma
         order value = (200 + 294.5625) / 4 = 123.640625 EUR.
     Revenue 1571, cost of goods 60 % = 942.60.
 BG/NBD is not tried: 8 customers < clv_min_customers 20 ("too little data").
+
+The same build checks forward contribution, credibility and acquisition cost (issue: decision-grade
+numbers). Ledger cost center SALES (driver: CRM activity minutes; category sales_effort):
+    January  400 EUR over 400 minutes: E1 100, E8 100 (before its first invoice), prospect P1 200.
+    February 300 EUR over 300 minutes: E1 100, E8 100, prospect P2 100.  (1 EUR a minute)
+    Gross margin = 40 % of revenue. Contribution = gross margin - serving costs from the month of the
+    first purchase on (E8's January effort is acquisition):
+      E1: 80 - 200 = -120 (own rate -60 %);  E8: 24 - 100 = -76;  E2..E7: 40 % of revenue.
+    Segment: Σ contribution = 524.40 - 196 = 328.40 over revenue 1571: 20.9039 %.
+    K = 1.0 × median customer revenue (60, 168, 179, 192 | 200, 200, 252, 320) = 196.
+    E7: (80 + 196 × 0.209039) / (200 + 196) = 120.9717 / 396 = 30.548 %.
+    E1: (-120 + 40.9717) / 396 = -19.96 % -> 0: the segment earns a positive contribution (floor).
+Acquisition (run with clv_left_censored_months = 1: first invoices before February are left-censored;
+E1..E7 also were created before the data starts): won = E8 (created 2025-01-05, first invoice
+02-12). Spend in acquisition months of accounts not left-censored: P1 200 + P2 100 + E8 January
+100 = 400 EUR; acquisition cost 400 / 1 won. E8's CLV = -76 + 0 predicted.
+Scorecard, 46-small: cost of sales on customers 200 (E1) + 100 (E8 February) = 300 EUR, acquisition
+spend 400 EUR; effort on customers 300 minutes, acquisition minutes 400.
+Segment profitability: 8 customers bought, 2 accounts (P1, P2) had cost only.
 """
 
 from __future__ import annotations
@@ -63,12 +82,28 @@ def _delivery(month: int) -> dict[str, list[dict]]:
          "account_manager": "Ans", "payment_terms_days": 30, "credit_limit": D("5000"), "is_blocked": False}
         for i, c in enumerate(PURCHASES)
     ]
+    for row in customers:
+        if row["customer_id"] == "E8":
+            row["created_date"] = date(2025, 1, 5)
     accounts = [
         {"account_id": f"A{c}", "erp_customer_id": c, "account_name": f"Bedrijf {c}", "coc_number": f"6000000{i}",
          "industry_code": "46", "employee_count": 20, "country": "NL", "postcode": "1011AA",
-         "lead_source": "web", "owner": "Ans", "created_date": date(2024, 12, 1)}
+         "lead_source": "web", "owner": "Ans", "created_date": date(2025, 1, 5) if c == "E8" else date(2024, 12, 1)}
         for i, c in enumerate(PURCHASES)
+    ] + [
+        {"account_id": p_, "account_name": f"Prospect {p_}", "industry_code": "46", "employee_count": 20,
+         "country": "NL", "postcode": "1011AA", "lead_source": "web", "owner": "Ans", "created_date": date(2025, 1, 2)}
+        for p_ in ("P1", "P2")
     ]
+    minutes = {1: [("AE1", 100), ("AE8", 100), ("P1", 200)], 2: [("AE1", 100), ("AE8", 100), ("P2", 100)]}[month]
+    activities = [
+        {"activity_id": f"X{month}{n}", "account_id": acc, "activity_type": "visit",
+         "activity_date": date(2025, month, 10), "duration_minutes": m, "owner": "Ans", "outcome": "contact"}
+        for n, (acc, m) in enumerate(minutes)
+    ]
+    ledger = [{"entry_id": f"G{month}", "posting_date": date(2025, month, 20), "gl_account": "4400",
+               "gl_account_name": "Buitendienst", "cost_center": "SALES", "amount": D(400 if month == 1 else 300),
+               "description": "sales"}]
     invoices, lines = [], []
     for c, buys in PURCHASES.items():
         for n, (d, amount) in enumerate(buys):
@@ -88,6 +123,8 @@ def _delivery(month: int) -> dict[str, list[dict]]:
         "erp_sales_invoices": invoices,
         "erp_sales_invoice_lines": lines,
         "crm_accounts": accounts,
+        "crm_activities": activities,
+        "erp_gl_entries": ledger,
     }
 
 
@@ -103,7 +140,7 @@ def eight(tmp_path_factory):
     out = io.StringIO()
     with kansrijk_env(tmp / "data", landing) as s, contextlib.redirect_stdout(out):
         settings_mod.check(s)
-        code = refresh_mod.main([])  # exactly `make run LANDING=<dir>`
+        code = refresh_mod.main(["--vars", '{"clv_left_censored_months": 1}'])  # `make run LANDING=<dir>`
     return s, code, out.getvalue()
 
 
@@ -117,6 +154,9 @@ def test_refresh_publishes_every_contract_mart(eight):
         revenue, cogs = con.sql(
             "select sum(revenue), sum(cost_of_goods) from marts.mart_customer_profitability").fetchall()[0]
     assert (revenue, cogs) == (D("1571.00"), D("942.60"))
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        ledger = con.sql("select sum(ledger_amount), sum(allocated_amount) from marts.mart_cost_reconciliation").fetchall()
+    assert ledger == [(D("700.00"), D("700.00"))]
 
 
 def test_fit_recorded_as_not_fitted_with_reason(eight):
@@ -147,5 +187,40 @@ def test_clv_falls_back_per_row(eight):
     assert e1[3] == D("98.91")  # 98.9125
     assert e7[2] == pytest.approx(0.13 * 156, rel=1e-9)
     assert e7[3] == D("123.64")  # 123.640625
-    # every predicted value is positive: a 40 % margin on positive purchases
-    assert all(r[5] > 0 for r in rows.values())
+    # predicted values are not negative: the segment earns a positive contribution
+    assert all(r[5] >= 0 for r in rows.values())
+
+
+def test_clv_on_forward_contribution(eight):
+    s, _, _ = eight
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        rows = {r[0]: r[1:] for r in con.sql(
+            "select customer_key, historical_value, own_margin_rate_pct, segment_margin_rate_pct,"
+            " margin_rate_pct, predicted_value, clv from marts.mart_customer_clv").fetchall()}
+    e1, e7, e8 = rows["erp:E1"], rows["erp:E7"], rows["erp:E8"]
+    assert (e1[0], e7[0], e8[0]) == (D("-120.00"), D("80.00"), D("-76.00"))
+    assert e1[1] == pytest.approx(-60.0)
+    segment = 328.4 / 1571
+    assert e7[2] == pytest.approx(100 * segment)
+    assert e7[3] == pytest.approx(100 * (80 + 196 * segment) / 396)
+    # E1 loses money on its own orders, but its segment earns: its future is not booked as a loss
+    assert e1[3] == 0.0 and e1[4] == D("0.00") and e1[5] == D("-120.00")
+
+
+def test_acquisition_cost_and_clv_to_cac(eight):
+    s, _, _ = eight
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        row = con.sql("select new_customers, acquisition_spend, acquisition_cost, new_customer_clv,"
+                      " clv_to_acquisition_cost from marts.mart_segment_clv where segment_key = '46-small'").fetchall()
+    assert row == [(1, D("400.00"), D("400.00"), D("-76.00"), pytest.approx(-76 / 400))]
+
+
+def test_scorecard_and_profitability_denominators(eight):
+    s, _, _ = eight
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        sc = con.sql("select cost_of_sales, acquisition_spend, sales_effort_minutes, acquisition_minutes"
+                     " from marts.mart_segment_scorecard where segment_key = '46-small'").fetchall()
+        prof = con.sql("select period, customers, cost_only_accounts from marts.mart_segment_profitability"
+                       " where segment_key = '46-small' order by period").fetchall()
+    assert sc == [(D("300.00"), D("400.00"), 300, 400)]
+    assert prof == [("2025", 8, 2), ("all", 8, 2)]

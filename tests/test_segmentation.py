@@ -12,9 +12,13 @@ C4       4 / -       100        99-medium  2022-01-10 1000/700, 2022-06-10 500/3
 C5       - / A5      100        99-medium  (prospect, CRM only)
 C6       6 / -       100        99-medium  2026-06-20 50/40
 
-Lifecycle at 2026-06-30 (active <= 365 days, lapsed <= 730):
+Lifecycle at 2026-06-30 against each customer's rhythm (interval = (last - first purchase day) /
+(purchase days - 1); lapsed beyond 3 intervals within [90, 365] days, ex-customer beyond 6 within
+[365, 730]): C1 700 / 2 = 350, C3 181, C4 365 / 2 = 182.5; one-time buyers C2 and C6 get the typical
+interval median(350, 181, 182.5) = 182.5. Every 3 x interval is above 365 and every 6 x above 730,
+so each customer is lapsed after 365 and an ex-customer after 730 days of silence:
 C1 29 days active; C2 121 active; C6 10 active; C3 2025-03-01 -> 486 days lapsed;
-C4 2023-01-10 -> 1267 days ex_customer; C5 prospect.
+C4 2023-01-10 -> 1267 days ex_customer; C5 prospect. Customers (is_customer): C1, C2, C3, C6.
 """
 
 from __future__ import annotations
@@ -177,6 +181,25 @@ def test_lifecycle(customers):
                       "erp:3": "lapsed", "erp:4": "ex_customer", "crm:A5": "prospect"}
 
 
+def test_lifecycle_rhythm_columns(wh):
+    """The rhythm behind the statuses (module docstring), as dim_customer shows it."""
+    con, _ = wh
+    got = {r[0]: r[1:] for r in con.execute(
+        "select customer_key, purchase_days, purchase_interval_days, rhythm_interval_days, days_silent, "
+        "lapsed_after_days, ex_customer_after_days, is_customer, existed_before_data from marts.dim_customer"
+    ).fetchall()}
+    assert got == {
+        "erp:1": (3, 350.0, 350.0, 29, 365.0, 730.0, True, True),
+        "erp:2": (1, None, 182.5, 121, 365.0, 730.0, True, True),
+        "erp:3": (2, 181.0, 181.0, 486, 365.0, 730.0, True, True),
+        "erp:4": (3, 182.5, 182.5, 1267, 365.0, 730.0, False, True),
+        "erp:6": (1, None, 182.5, 10, 365.0, 730.0, True, True),
+        # every company was created in 2021, before the data's first month (2022-01); a prospect
+        # has no purchase and is not counted as existing before the data
+        "crm:A5": (0, None, None, None, None, None, False, False),
+    }
+
+
 def test_abc(customers):
     # window revenue: C1 300 + 600 = 900, C2 150, C6 50; total 1100
     # share ranked before: C1 0 % -> A; C2 900/1100 = 81.8 % -> B (< 95); C6 1050/1100 = 95.5 % -> C
@@ -254,10 +277,17 @@ def test_scorecard_figures(scorecard):
     # growth: small 1050 vs 400 -> +162.5 %; medium 50 vs 1000 -> -95 %
     assert small["revenue_growth_pct"] == pytest.approx(162.5)
     assert medium["revenue_growth_pct"] == pytest.approx(-95.0)
-    # effort: small 60 / 2 = 30 min, medium 150 / 2 = 75; company 210 / 4 = 52.5
+    # effort on customers: small 60 / 2 = 30 min, medium 120 / 2 = 60 (prospect A5's 30 minutes are
+    # acquisition, apart); company 180 / 4 = 45
     assert small["sales_effort_minutes_per_customer"] == pytest.approx(30.0)
-    assert medium["sales_effort_minutes_per_customer"] == pytest.approx(75.0)
-    assert small["sales_effort_vs_avg"] == pytest.approx(100 * 30 / 52.5)
+    assert medium["sales_effort_minutes_per_customer"] == pytest.approx(60.0)
+    assert small["sales_effort_vs_avg"] == pytest.approx(100 * 30 / 45)
+    assert (small["acquisition_minutes"], medium["acquisition_minutes"]) == (0, 30)
+    # miss analysis: value of closed deals lost to a competitor: small O2 100 of 200, medium O3 100 of 200
+    assert small["lost_to_competitor_value_pct"] == medium["lost_to_competitor_value_pct"] == pytest.approx(50.0)
+    # up-sell room (mart_customer_whitespace): small 562.50 on spend 1050, medium 0 on 50
+    assert small["whitespace_room_pct"] == pytest.approx(100 * 562.5 / 1050)
+    assert medium["whitespace_room_pct"] == pytest.approx(0.0)
     # opportunities in the window
     assert (small["opportunities"], small["won"], small["lost"]) == (2, 1, 1)
     assert (medium["opportunities"], medium["won"], medium["lost"]) == (2, 0, 2)
@@ -272,16 +302,28 @@ def test_scorecard_figures(scorecard):
 
 def test_scorecard_rank(scorecard):
     small, medium = scorecard["99-small"], scorecard["99-medium"]
-    # two segments with customers: the better of each pair scores 100, the other 0;
-    # cost of sales ties at 0 % -> both 100 (low is good). Weights .30/.20/.15/.20/.15:
-    # small: margin 100, cost 100, effort 100, hit 100, growth 100 -> raw 100
-    # medium: margin 0, cost 100, effort 0, hit 0, growth 0 -> raw .20 * 100 = 20
-    assert small["historical_score_raw"] == pytest.approx(100.0)
-    assert medium["historical_score_raw"] == pytest.approx(20.0)
+    # method 1's figures by distance from the average, index 100 = average, 0 / 100 at ±50 points:
+    #   margin: small index 100 (435/1050) / (445/1100) = 102.41 -> 52.41; medium 49.44 -> 0 (clamped)
+    #   effort (low is good): small 66.67 -> 83.33; medium 133.33 -> 16.67
+    #   cost of sales: 0 % everywhere, no average to compare with -> no score, weight dropped
+    # the others by percent rank between the two: hit rate small 100, medium 0; growth small 100,
+    #   medium 0; miss (low is good) tie -> 100 each; white space small 100, medium 0.
+    # Weights .30 margin, .15 effort, .20 hit, .15 growth, .10 miss, .10 white space (sum 1):
+    #   small  .30 x 52.41 + .15 x 83.33 + .20 x 100 + .15 x 100 + .10 x 100 + .10 x 100 = 83.22
+    #   medium .15 x 16.67 + .10 x 100 = 12.50
+    margin_small = 100 * (435 / 1050) / (445 / 1100) - 50
+    assert small["margin_score"] == pytest.approx(margin_small)
+    assert medium["margin_score"] == pytest.approx(0.0)
+    assert small["sales_effort_score"] == pytest.approx(50 + 100 / 3)
+    assert medium["sales_effort_score"] == pytest.approx(50 - 100 / 3)
+    assert small["cost_of_sales_score"] == 50.0  # neutral: no figure to score
+    raw_small = .30 * margin_small + .15 * (50 + 100 / 3) + .20 * 100 + .15 * 100 + .10 * 100 + .10 * 100
+    raw_medium = .15 * (50 - 100 / 3) + .10 * 100
+    assert small["historical_score_raw"] == pytest.approx(raw_small)
+    assert medium["historical_score_raw"] == pytest.approx(raw_medium)
     # credibility, 2 customers: keep 2 / (2 + 10) of the distance from 50
-    # small 50 + 50 / 6 = 58.33; medium 50 - 30 / 6 = 45
-    assert small["historical_score"] == pytest.approx(50 + 50 * 2 / 12)
-    assert medium["historical_score"] == pytest.approx(50 - 30 * 2 / 12)
+    assert small["historical_score"] == pytest.approx(50 + (raw_small - 50) * 2 / 12)
+    assert medium["historical_score"] == pytest.approx(50 + (raw_medium - 50) * 2 / 12)
     # ours are the only segments with customers: ranks 1 and 2; the rest (seed market segments
     # without customers) come after, unscored but present
     assert (small["historical_rank"], medium["historical_rank"]) == (1, 2)
@@ -293,9 +335,12 @@ def test_attractiveness(wh):
     con, _ = wh
     att = _rows(con, "select * from marts.mart_segment_attractiveness")
     small, medium = att["99-small"], att["99-medium"]
-    # no assessment for industry 99: ranked on history alone
+    # no assessment for industry 99: the assessment part counts as the neutral 50 (weights .5 / .5)
     assert not small["has_assessment"] and not medium["has_assessment"]
-    assert small["attractiveness_score"] == pytest.approx(50 + 50 * 2 / 12)
+    raw_small = .30 * (100 * (435 / 1050) / (445 / 1100) - 50) + .15 * (50 + 100 / 3) + .55 * 100
+    assert small["attractiveness_score"] == pytest.approx((50 + (raw_small - 50) * 2 / 12 + 50) / 2)
+    # two customers, no assessment, no market figures: little evidence
+    assert not small["has_evidence"] and not medium["has_evidence"]
     assert small["attractiveness_rank"] < medium["attractiveness_rank"]
     assert "history only" in small["reason"] and "high margin" in small["reason"]
     ranks = sorted(r["attractiveness_rank"] for r in att.values())

@@ -4,7 +4,7 @@
     credit notes outweigh is no purchase, a free delivery (revenue 0, as in CDNOW) is one. Frequency
     counts repeat purchase days, recency
     and age are in weeks (days / 7). Margin comes from mart_customer_profitability (months up to the
-    calibration end). Holdout purchases (after the calibration end up to var clv_holdout_end) are
+    calibration end): forward contribution (var clv_margin: contribution, default) or gross margin. Holdout purchases (after the calibration end up to var clv_holdout_end) are
     only counted here for clv_holdout_check; the models never see them. -#}
 with settings as (
 
@@ -81,14 +81,22 @@ holdout as (
 
 ),
 
+-- Forward contribution: gross margin less the costs that grow with serving the customer (var
+-- clv_variable_cost_categories), from the month of its first purchase on; what was spent before
+-- (acquisition) and fixed overhead are not in it (docs block clv_contribution).
 margin as (
 
     select
         m.customer_key,
         sum(m.revenue) as revenue,
         sum(m.gross_margin) as gross_margin,
-        sum(m.net_profit) as net_profit
+        sum(m.net_profit) as net_profit,
+        sum(case when m.month >= {{ month_of('f.first_purchase_date') }} then
+            m.gross_margin
+            {%- for c in var('clv_variable_cost_categories') %} - m.{{ c }}{% endfor %}
+            else 0 end) as contribution
     from {{ ref('mart_customer_profitability') }} as m
+    inner join first_last as f on m.customer_key = f.customer_key
     cross join settings as s
     where m.month <= s.calibration_end
     group by m.customer_key
@@ -107,9 +115,10 @@ select
     cast(coalesce(m.revenue, 0) as decimal(18, 2)) as calibration_revenue,
     cast(coalesce(m.gross_margin, 0) as decimal(18, 2)) as calibration_gross_margin,
     cast(coalesce(m.net_profit, 0) as decimal(18, 2)) as calibration_net_profit,
-    cast(coalesce(case when s.margin_basis = 'gross' then m.gross_margin else m.net_profit end, 0)
+    cast(coalesce(m.contribution, 0) as decimal(18, 2)) as calibration_contribution,
+    cast(coalesce(case when s.margin_basis = 'gross' then m.gross_margin else m.contribution end, 0)
          as decimal(18, 2)) as historical_value,
-    cast(case when s.margin_basis = 'gross' then m.gross_margin else m.net_profit end as double)
+    cast(case when s.margin_basis = 'gross' then m.gross_margin else m.contribution end as double)
         / nullif(cast(m.revenue as double), 0) as margin_rate,
     case when s.holdout_end is not null then cast(coalesce(h.holdout_purchases, 0) as integer) end as holdout_purchases,
     case when s.holdout_end is not null

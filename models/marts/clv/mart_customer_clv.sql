@@ -4,6 +4,12 @@
     model int_clv_purchases_predicted; every closed form of the fitted parameters (P(alive), the
     Gamma-Gamma expected order value, margin, money) is computed here in plain SQL so it ports to
     another engine as is. -#}
+{%- set blended_rate -%}
+case when s.calibration_revenue > 0
+             then (cast(s.historical_value as double) + o.credibility_revenue * pri.segment_margin_rate)
+                  / (cast(s.calibration_revenue as double) + o.credibility_revenue)
+             else pri.segment_margin_rate end
+{%- endset %}
 with summary as (
 
     select * from {{ ref('int_clv_customer_summary') }}
@@ -33,8 +39,12 @@ params as (
 
 overall as (
 
-    -- margin rate of all customers together: for a customer without calibration revenue
-    select sum(historical_value) / nullif(sum(calibration_revenue), 0) as margin_rate
+    -- margin rate of all customers together, and the credibility constant K: the revenue at which a
+    -- customer's own rate counts half (var clv_contribution_credibility × the median customer revenue)
+    select
+        sum(historical_value) / nullif(sum(calibration_revenue), 0) as margin_rate,
+        {{ var('clv_contribution_credibility') }}
+            * greatest(percentile_cont(0.5) within group (order by cast(calibration_revenue as double)), 0.01) as credibility_revenue
     from summary
 
 ),
@@ -62,7 +72,9 @@ pooled_segment as (
         sum(s.frequency) as repeat_purchases,
         sum(s.age_weeks) as age_weeks,
         sum(s.mean_purchase_value * (s.frequency + 1)) as purchase_revenue,
-        sum(s.frequency + 1) as purchases
+        sum(s.frequency + 1) as purchases,
+        sum(s.historical_value) as historical_value,
+        sum(s.calibration_revenue) as revenue
     from summary as s
     left join customers as c on s.customer_key = c.customer_key
     group by c.segment_key
@@ -89,9 +101,14 @@ priors as (
              else coalesce(pa.repeat_purchases / nullif(pa.age_weeks, 0), 0) end as prior_weekly_rate,
         case when ps.customers >= {{ var('clv_fallback_min_segment_customers') }}
              then ps.purchase_revenue / ps.purchases
-             else pa.purchase_revenue / pa.purchases end as prior_purchase_value
+             else pa.purchase_revenue / pa.purchases end as prior_purchase_value,
+        -- the segment's margin rate (contribution / revenue, pooled), all customers' when it is small
+        cast(case when ps.customers >= {{ var('clv_fallback_min_segment_customers') }} and ps.revenue > 0
+             then ps.historical_value / ps.revenue
+             else o.margin_rate end as double) as segment_margin_rate
     from pooled_segment as ps
     cross join pooled_all as pa
+    cross join overall as o
 
 ),
 
@@ -108,7 +125,16 @@ scored as (
         s.age_weeks,
         s.mean_repeat_value,
         s.historical_value,
-        coalesce(s.margin_rate, o.margin_rate) as margin_rate,
+        s.margin_rate as own_margin_rate,
+        pri.segment_margin_rate,
+        -- credibility Z = revenue / (revenue + K): the weight of the customer's own rate
+        case when s.calibration_revenue > 0
+             then cast(s.calibration_revenue as double) / (cast(s.calibration_revenue as double) + o.credibility_revenue)
+             else 0.0 end as margin_credibility,
+        -- blended rate = Z · own + (1 - Z) · segment = (historical value + K · segment) / (revenue + K),
+        -- not below zero where the segment earns a positive contribution (docs block margin_rate)
+        case when pri.segment_margin_rate > 0 then greatest(0.0, {{ blended_rate }})
+             else {{ blended_rate }} end as margin_rate,
         -- P(alive) = 1 / (1 + δ(x>0) · a/(b+x-1) · ((α+T)/(α+t_x))^(r+x)), in logs against overflow
         case when pa.r is not null then
             1.0 / (1.0 + case when s.frequency > 0 then exp(least(700.0,
@@ -189,6 +215,9 @@ select
     cast(expected_purchases_est as double) as expected_purchases,
     cast(expected_avg_order_value as decimal(18, 2)) as expected_avg_order_value,
     cast(margin_rate * 100 as double) as margin_rate_pct,
+    cast(own_margin_rate * 100 as double) as own_margin_rate_pct,
+    cast(segment_margin_rate * 100 as double) as segment_margin_rate_pct,
+    cast(margin_credibility as double) as margin_credibility,
     expected_margin,
     historical_value,
     predicted_value,

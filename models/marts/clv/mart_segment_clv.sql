@@ -1,49 +1,73 @@
-{#- One row per segment with customers in mart_customer_clv: average and total CLV against the
-    acquisition cost of a new customer. Acquisition cost = sales effort + marketing + commission
-    allocated to a customer in its first var clv_acquisition_months months from its first invoice
-    (mart_customer_profitability). A customer counts as new when its first invoice falls after the
-    first month of the data: customers already buying in the first month may be older customers
-    whose acquisition the data does not show. -#}
+{#- One row per segment with customers in mart_customer_clv: average and total CLV, and the CLV of
+    the customers won in the acquisition window against what winning a customer cost
+    (methodology §4; docs block acquisition_cost).
+    - Window: the var clv_acquisition_window_months months up to the as-of month.
+    - New (won) customers: first invoice in the window and not left-censored (dim_customer
+      existed_before_data: created before the data's first month, or buying in its first var
+      clv_left_censored_months months; their acquisition lies before the data).
+    - Acquisition spend: sales effort + marketing in the window on the segment's accounts in their
+      acquisition months (prospects, and accounts before their first invoice; macro
+      is_acquisition_month), left-censored customers left out; the cost of prospects never won is
+      carried by those won.
+    - CLV of the new customers has no acquisition cost in it (forward contribution), so nothing is
+      counted twice. -#}
 with clv as (
 
     select * from {{ ref('mart_customer_clv') }}
 
 ),
 
-orders as (
+accounts as (
 
-    select customer_key, first_invoice_date, {{ month_of('first_invoice_date') }} as first_month
-    from {{ ref('int_customer_orders') }}
-    where first_invoice_date is not null
+    -- existed_before_data (dim_customer): the left-censored customers, won before the data starts
+    select c.customer_key, c.segment_key, c.first_invoice_date, c.existed_before_data as is_left_censored
+    from {{ ref('dim_customer') }} as c
+    where c.customer_key <> 'unknown'
 
 ),
 
-data_start as (
+bounds as (
 
-    select min(first_month) as first_data_month from orders
+    select
+        {{ dateadd('month', 1 - var('clv_acquisition_window_months'), month_of('a.as_of_date')) }} as window_start_month,
+        {{ month_of('a.as_of_date') }} as as_of_month
+    from {{ ref('int_as_of_date') }} as a
+
+),
+
+classified as (
+
+    select
+        a.*,
+        a.first_invoice_date is not null
+            and {{ month_of('a.first_invoice_date') }} >= b.window_start_month
+            and {{ month_of('a.first_invoice_date') }} <= b.as_of_month as is_won_in_window
+    from accounts as a
+    cross join bounds as b
+
+),
+
+acquisition_spend as (
+
+    select
+        a.segment_key,
+        sum({{ acquisition_cost_expr('p') }}) as acquisition_spend
+    from {{ ref('mart_customer_profitability') }} as p
+    inner join classified as a on p.customer_key = a.customer_key
+    cross join bounds as b
+    where p.month >= b.window_start_month
+      and p.month <= b.as_of_month
+      and {{ is_acquisition_month('p.month', 'a.first_invoice_date') }}
+      and not a.is_left_censored
+    group by a.segment_key
 
 ),
 
 new_customers as (
 
-    select o.customer_key, o.first_month
-    from orders as o
-    cross join data_start as d
-    where o.first_month > d.first_data_month
-
-),
-
-acquisition as (
-
-    select
-        n.customer_key,
-        sum(coalesce(m.sales_effort, 0) + coalesce(m.marketing, 0) + coalesce(m.commission, 0)) as acquisition_cost
-    from new_customers as n
-    left join {{ ref('mart_customer_profitability') }} as m
-        on m.customer_key = n.customer_key
-       and m.month >= n.first_month
-       and m.month < {{ dateadd('month', var('clv_acquisition_months'), 'n.first_month') }}
-    group by n.customer_key
+    select a.segment_key, a.customer_key
+    from classified as a
+    where a.is_won_in_window and not a.is_left_censored
 
 ),
 
@@ -59,24 +83,37 @@ per_segment as (
         sum(c.clv) as total_clv,
         sum(c.historical_value) as historical_value,
         sum(c.predicted_value) as predicted_value,
-        count(a.customer_key) as new_customers,
-        avg(a.acquisition_cost) as acquisition_cost
+        avg(case when n.customer_key is not null then c.clv end) as new_customer_clv
     from clv as c
-    left join acquisition as a on c.customer_key = a.customer_key
+    left join new_customers as n on c.customer_key = n.customer_key
     group by c.segment_key
+
+),
+
+won as (
+
+    select segment_key, count(*) as new_customers
+    from new_customers
+    group by segment_key
 
 )
 
 select
-    cast(segment_key as string) as segment_key,
-    cast(customers as bigint) as customers,
-    cast(predicted_customers as bigint) as predicted_customers,
-    cast(fallback_customers as bigint) as fallback_customers,
-    cast(clv as decimal(18, 2)) as clv,
-    cast(total_clv as decimal(18, 2)) as total_clv,
-    cast(historical_value as decimal(18, 2)) as historical_value,
-    cast(predicted_value as decimal(18, 2)) as predicted_value,
-    cast(new_customers as bigint) as new_customers,
-    cast(acquisition_cost as decimal(18, 2)) as acquisition_cost,
-    cast(cast(clv as double) / nullif(cast(acquisition_cost as double), 0) as double) as clv_to_acquisition_cost
-from per_segment
+    cast(s.segment_key as string) as segment_key,
+    cast(s.customers as bigint) as customers,
+    cast(s.predicted_customers as bigint) as predicted_customers,
+    cast(s.fallback_customers as bigint) as fallback_customers,
+    cast(s.clv as decimal(18, 2)) as clv,
+    cast(s.total_clv as decimal(18, 2)) as total_clv,
+    cast(s.historical_value as decimal(18, 2)) as historical_value,
+    cast(s.predicted_value as decimal(18, 2)) as predicted_value,
+    cast(coalesce(w.new_customers, 0) as bigint) as new_customers,
+    cast(s.new_customer_clv as decimal(18, 2)) as new_customer_clv,
+    cast(coalesce(a.acquisition_spend, 0) as decimal(18, 2)) as acquisition_spend,
+    cast(a.acquisition_spend / nullif(w.new_customers, 0) as decimal(18, 2)) as acquisition_cost,
+    cast(cast(s.new_customer_clv as double)
+         / nullif(cast(a.acquisition_spend as double) / nullif(w.new_customers, 0), 0) as double)
+        as clv_to_acquisition_cost
+from per_segment as s
+left join won as w on s.segment_key = w.segment_key
+left join acquisition_spend as a on s.segment_key = a.segment_key

@@ -1,7 +1,7 @@
 {#- One row per segment in dim_segment: the attractiveness ranking that combines the historical
     score (mart_segment_scorecard, method 1) with the sales workshop and customer panel scores of
-    seed segment_assessment (methods 2 and 3). Segments without assessment scores are ranked on
-    history alone (has_assessment = false); segments without customers on their assessment alone.
+    seed segment_assessment (methods 2 and 3). A missing part (no assessment, no customers) counts as
+    the neutral 50; segments with little evidence (has_evidence = false) rank after those with it.
     Definitions: docs block `segment_attractiveness`. -#}
 {%- set criteria = ['needs_match', 'motives_usp_match', 'trends', 'triggers', 'dmu_access', 'entry_barrier', 'urgency', 'reference_cases'] %}
 {%- set criterion_weights = var('assessment_criterion_weights') %}
@@ -79,10 +79,19 @@ combined as (
         s.lost,
         s.revenue_growth_pct,
         s.market_penetration_pct,
+        s.customers,
+        s.market_companies,
+        -- evidence: enough customers to judge, a real segment (industry and size class known) and
+        -- something beyond history (an assessment or market figures); see docs block
+        -- attractiveness_rank
+        s.customers >= {{ var('attractiveness_min_customers') }}
+            and ds.size_class <> 'unknown' and coalesce(ds.industry_code, 'unknown') <> 'unknown'
+            and (a.assessment_score is not null or s.market_companies is not null) as has_evidence,
         {%- for name in labels %}
         s.{{ name }}_score{{ ',' if not loop.last }}
         {%- endfor %}
     from scorecard as s
+    inner join {{ ref('dim_segment') }} as ds on s.segment_key = ds.segment_key
     {%- if var('segment_by_region') %}
     -- segments split by country take the assessment of their own key, else of industry-size
     inner join {{ ref('dim_segment') }} as d on s.segment_key = d.segment_key
@@ -100,12 +109,13 @@ scored as (
     select
         *,
         100.0 * sum(won) over () / nullif(sum(won + lost) over (), 0) as company_hit_rate_pct,
-        (coalesce({{ var('attractiveness_weight_history') }} * historical_score, 0)
-         + coalesce({{ var('attractiveness_weight_assessment') }} * assessment_score_100, 0))
-        / nullif(
-            case when historical_score is not null then {{ var('attractiveness_weight_history') }} else 0 end
-            + case when assessment_score_100 is not null then {{ var('attractiveness_weight_assessment') }} else 0 end
-        , 0) as attractiveness_score
+        -- a missing part (no customers, no assessment) counts as the neutral 50, not as absent: a
+        -- segment is ranked only on what it has evidence for
+        case when historical_score is not null or assessment_score_100 is not null then
+            ({{ var('attractiveness_weight_history') }} * coalesce(historical_score, 50)
+             + {{ var('attractiveness_weight_assessment') }} * coalesce(assessment_score_100, 50))
+            / nullif({{ var('attractiveness_weight_history') }} + {{ var('attractiveness_weight_assessment') }}, 0)
+        end as attractiveness_score
     from combined
 
 ),
@@ -170,10 +180,12 @@ reasons as (
 select
     s.segment_key,
     cast(row_number() over (
-        order by s.attractiveness_score desc nulls last, s.historical_rank, s.segment_key
+        order by case when s.has_evidence then 0 else 1 end,
+                 s.attractiveness_score desc nulls last, s.historical_rank, s.segment_key
     ) as bigint) as attractiveness_rank,
     cast(s.attractiveness_score as double) as attractiveness_score,
     s.has_assessment,
+    s.has_evidence,
     s.has_customers,
     s.historical_rank,
     cast(s.historical_score as double) as historical_score,
@@ -188,6 +200,8 @@ select
     end
     || case when not s.has_assessment and s.has_customers then ' (history only: no assessment)' else '' end
     || case when not s.has_customers and s.has_assessment then ' (assessment only: no customers)' else '' end
+    || case when not s.has_evidence and s.attractiveness_score is not null
+            then ' (little evidence: ranked after segments with evidence)' else '' end
         as reason
 from scored as s
 left join reasons as r on s.segment_key = r.segment_key
