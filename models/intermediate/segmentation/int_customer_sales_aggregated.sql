@@ -46,6 +46,7 @@ invoice_days as (
     cross join as_of as a
     where not coalesce(i.is_credit_note, false)
       and i.invoice_date <= a.as_of_date
+      and exists (select 1 from {{ ref('stg_erp__sales_invoice_lines') }} as l where l.invoice_id = i.invoice_id)
     group by 'erp:' || i.customer_id, i.invoice_date
 
 ),
