@@ -11,7 +11,7 @@ with built as (
 
 current_rates as (
 
-    select invoice_id, eur_rate from {{ ref('stg_erp__sales_invoices') }}
+    select invoice_id, eur_rate from {{ ref('int_invoices_rated') }}
 
 )
 

@@ -7,7 +7,7 @@
     since the last build: lines or invoice headers loaded after the newest `source_loaded_at`
     (new invoices, a late correction of an old line or header: latest delivery wins upstream),
     and invoices with a line whose product moved to another product group. Amounts are EUR
-    (staging converts another currency with seed currency_rates); `eur_rate` keeps the rate a line
+    (int_invoice_lines_converted converts another currency with seed currency_rates); `eur_rate` keeps the rate a line
     was converted with, and the test assert_currency_rates_unchanged_since_lines_were_built stops
     an incremental build after a rate already used was corrected (rebuild with --full-refresh).
     `prior_customer_key` holds the customer a rebuilt line belonged to before this run, so the per-customer
@@ -21,7 +21,7 @@
 {%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key', 'eur_rate']) %}
 with lines as (
 
-    select * from {{ ref('stg_erp__sales_invoice_lines') }}
+    select * from {{ ref('int_invoice_lines_converted') }}
 
 ),
 

@@ -195,8 +195,10 @@ valued as (
 
     select
         *,
-        cast(expected_purchases_est * expected_avg_order_value * margin_rate as decimal(18, 2)) as expected_margin,
-        cast(discounted_expected_purchases_est * expected_avg_order_value * margin_rate as decimal(18, 2)) as predicted_value
+        -- rounded to 6 decimals before the cents, so float noise (which differs between engines)
+        -- cannot tip a half cent
+        cast(round(expected_purchases_est * expected_avg_order_value * margin_rate, 6) as decimal(18, 2)) as expected_margin,
+        cast(round(discounted_expected_purchases_est * expected_avg_order_value * margin_rate, 6) as decimal(18, 2)) as predicted_value
     from estimated
 
 )
