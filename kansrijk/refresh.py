@@ -87,9 +87,10 @@ def dbt_env(s: Settings) -> dict[str, str]:
 def run_dbt(s: Settings, *args: str, quiet: bool = False) -> str | None:
     """Run a dbt command against the warehouse; return its invocation id or raise RefreshError."""
     s.temp_directory.mkdir(parents=True, exist_ok=True)
+    results = s.data_dir / "target" / "run_results.json"
+    results.unlink(missing_ok=True)  # an earlier run's results must not be read as this run's
     cmd = dbt_command(s, *args)
     out = subprocess.run(cmd, env=dbt_env(s), cwd=REPO_ROOT, capture_output=quiet, text=True)
-    results = s.data_dir / "target" / "run_results.json"
     invocation_id = None
     failed: list[str] = []
     if results.exists():
@@ -102,9 +103,11 @@ def run_dbt(s: Settings, *args: str, quiet: bool = False) -> str | None:
     if out.returncode != 0:
         if quiet:
             sys.stderr.write((out.stdout or "")[-4000:])
-        where = failed[0] if failed else "see the dbt log above"
-        more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
-        raise RefreshError(f"dbt {args[0]} failed at {where}{more}; the serving copy was left as it was.")
+        if failed:
+            more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
+            raise RefreshError(f"dbt {args[0]} failed at {failed[0]}{more}; the serving copy was left as it was.")
+        raise RefreshError(f"dbt {args[0]} failed before running any model (see the dbt log above or "
+                           f"{s.data_dir / 'logs' / 'dbt.log'}); the serving copy was left as it was.")
     return invocation_id
 
 

@@ -48,9 +48,14 @@ def test_layout(converted):
     root, counts = converted
     (delivery,) = [p.name for p in root.iterdir()]
     assert delivery == "1998-06-30"
-    names = {p.stem for p in (root / delivery).iterdir()}
+    names = {p.stem for p in (root / delivery).iterdir() if p.name != "_manifest.csv"}
     assert names == {"erp_customers", "erp_products", "erp_sales_invoices", "erp_sales_invoice_lines"}
+    # the delivery manifest (control totals) lists every file
+    with open(root / delivery / "_manifest.csv", encoding="utf-8", newline="") as fh:
+        assert {r["file"].split(".")[0] for r in csv.DictReader(fh)} == names
     for p in (root / delivery).iterdir():
+        if p.name == "_manifest.csv":
+            continue
         with open(p, encoding="utf-8", newline="") as fh:
             assert next(csv.reader(fh, delimiter=";")) == TABLES[p.stem].column_names
     assert set(counts) == names
