@@ -59,9 +59,17 @@ def wait_for(proc: subprocess.Popen, ready, what: str) -> None:
 
 
 def kill(proc: subprocess.Popen) -> None:
-    """SIGKILL the refresh and every process it started (its own process group)."""
+    """SIGKILL the refresh and every process it started (its own process group), and wait until
+    the whole group is gone: a dbt child that has not exited yet still holds the warehouse lock."""
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60:
+        try:
+            os.killpg(proc.pid, 0)  # signal 0: is any process of the group left?
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def observe(s, landing: Path, good_sha: str) -> dict:

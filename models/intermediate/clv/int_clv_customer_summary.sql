@@ -108,8 +108,8 @@ select
     f.first_purchase_date,
     f.last_purchase_date,
     cast(f.purchase_days - 1 as integer) as frequency,
-    {{ datediff('f.first_purchase_date', 'f.last_purchase_date', 'day') }} / 7.0 as recency_weeks,
-    {{ datediff('f.first_purchase_date', 's.calibration_end', 'day') }} / 7.0 as age_weeks,
+    {{ datediff('f.first_purchase_date', 'f.last_purchase_date', 'day') }} / cast(7 as double) as recency_weeks,
+    {{ datediff('f.first_purchase_date', 's.calibration_end', 'day') }} / cast(7 as double) as age_weeks,
     cast(r.mean_repeat_value as double) as mean_repeat_value,
     cast(f.mean_purchase_value as double) as mean_purchase_value,
     cast(coalesce(m.revenue, 0) as decimal(18, 2)) as calibration_revenue,
@@ -122,9 +122,9 @@ select
         / nullif(cast(m.revenue as double), 0) as margin_rate,
     case when s.holdout_end is not null then cast(coalesce(h.holdout_purchases, 0) as integer) end as holdout_purchases,
     case when s.holdout_end is not null
-         then {{ datediff('s.calibration_end', 's.holdout_end', 'day') }} / 7.0 end as holdout_weeks,
+         then {{ datediff('s.calibration_end', 's.holdout_end', 'day') }} / cast(7 as double) end as holdout_weeks,
     case when s.holdout_end is not null
-         then {{ datediff('f.first_purchase_date', 's.holdout_end', 'day') }} / 7.0 end as weeks_to_holdout_end
+         then {{ datediff('f.first_purchase_date', 's.holdout_end', 'day') }} / cast(7 as double) end as weeks_to_holdout_end
 from first_last as f
 cross join settings as s
 left join repeat_value as r on f.customer_key = r.customer_key

@@ -20,7 +20,7 @@ select
     cast({{ var('clv_min_customers') }} as integer) as min_customers,
     cast({{ var('clv_min_repeat_buyers') }} as integer) as min_repeat_buyers,
     cast({{ var('clv_discount_rate') }} as double) as annual_discount_rate,
-    power(1 + cast({{ var('clv_discount_rate') }} as double), 1.0 / 52) - 1 as weekly_discount_rate,
+    power(1 + cast({{ var('clv_discount_rate') }} as double), cast(1 as double) / 52) - 1 as weekly_discount_rate,
     cast({{ var('clv_horizon_months') }} as integer) as horizon_months,
     -- 52 weeks per 12 months
     cast(round({{ var('clv_horizon_months') }} * 52.0 / 12) as integer) as horizon_weeks,
