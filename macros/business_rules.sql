@@ -56,3 +56,15 @@ cast({{ date_trunc('month', date_expr) }} as date)
 {% macro clean_coc(coc) -%}
 nullif({{ regexp_replace_all("coalesce(" ~ coc ~ ", '')", "'[^0-9]'", "''") }}, '')
 {%- endmacro %}
+
+{#- The two cohort flags both cohort marts carry (docs blocks cohort_partial_period and
+    cohort_left_censored): `s` has period_start, customers; `b` has first_data_month, as_of_date;
+    `c` has left_censored_customers. -#}
+{% macro cohort_flags(grain) -%}
+    coalesce(s.period_start < b.first_data_month
+             or {{ dateadd(grain, 1, 's.period_start') }} > {{ dateadd('day', 1, 'b.as_of_date') }}, false)
+        as is_partial_period,
+    cast(coalesce(c.left_censored_customers, 0) as bigint) as left_censored_customers,
+    coalesce(100.0 * coalesce(c.left_censored_customers, 0) / nullif(s.customers, 0)
+             >= {{ var('cohort_left_censored_pct') }}, false) as is_left_censored
+{%- endmacro %}

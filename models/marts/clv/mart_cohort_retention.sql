@@ -50,12 +50,7 @@ select
     cast(s.revenue as decimal(18, 2)) as revenue,
     cast(s.cost_of_goods as decimal(18, 2)) as cost_of_goods,
     cast(s.revenue - s.cost_of_goods as decimal(18, 2)) as gross_margin,
-    coalesce(s.period_start < b.first_data_month
-             or {{ dateadd(grain, 1, 's.period_start') }} > {{ dateadd('day', 1, 'b.as_of_date') }}, false)
-        as is_partial_period,
-    cast(coalesce(c.left_censored_customers, 0) as bigint) as left_censored_customers,
-    coalesce(100.0 * coalesce(c.left_censored_customers, 0) / nullif(s.customers, 0)
-             >= {{ var('cohort_left_censored_pct') }}, false) as is_left_censored
+    {{ cohort_flags(grain) }}
 from by_segment as s
 cross join bounds as b
 left join censored as c on s.cohort = c.cohort
