@@ -52,4 +52,4 @@ docs: setup ## write the dbt docs site to <data dir>/docs/
 
 ui: setup ## start the Dagster UI on 127.0.0.1 with the schedules and sensors
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-	@$(UV) run --frozen --no-sync dagster dev -m orchestration.definitions -h 127.0.0.1 -p $${KANSRIJK_UI_PORT:-3000}
+	@$(UV) run --frozen --no-sync dagster dev -h 127.0.0.1 -p $${KANSRIJK_UI_PORT:-3000}

@@ -126,18 +126,18 @@ def write_delta(s: settings_mod.Settings, landing: Path) -> tuple[str, int, int]
 
 
 def dbt_refresh(s: settings_mod.Settings, errors: list[str]) -> str | None:
-    """dbt build of every model and test, then publish; failures are recorded, not raised."""
-    from kansrijk.publish import PublishError, publish
-    from kansrijk.refresh import RefreshError, run_dbt
+    """The refresh's dbt build and publish steps (kansrijk.refresh); failures are recorded, not raised."""
+    from kansrijk import refresh
+    from kansrijk.runtime import RefreshError
 
     inv = None
     try:
-        inv = run_dbt(s, "build", quiet=True)
+        inv = refresh.dbt_build(s, quiet=True)
     except RefreshError as e:
         errors.append(str(e))
     try:
-        publish(s, dbt_invocation_id=inv)
-    except (PublishError, duckdb.Error) as e:
+        refresh.publish(s, inv)
+    except (RefreshError, duckdb.Error) as e:
         errors.append(f"publish: {e}")
     return inv
 
@@ -174,21 +174,18 @@ def main(argv: list[str] | None = None) -> int:
 
     run_dir = bench / "run"
     shutil.rmtree(run_dir, ignore_errors=True)
-    os.environ["KANSRIJK_DATA_DIR"] = str(run_dir)
-    os.environ["KANSRIJK_LANDING"] = str(landing)
-    for k in ("WAREHOUSE", "SERVING", "QUARANTINE"):
-        os.environ.pop(f"KANSRIJK_{k}", None)
-    os.environ.setdefault("KANSRIJK_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
-    s = settings_mod.check(settings_mod.load())
+    s = settings_mod.check(settings_mod.load(
+        data_dir=run_dir, landing=landing, warehouse=None, serving=None, quarantine=None, temp_directory=None,
+        memory_limit=settings_mod.load().memory_limit or DEFAULT_MEMORY_LIMIT))
     errors: list[str] = []
     res: dict = {"customers": a.customers, "years": a.years, "invoice_lines": counts["erp_sales_invoice_lines"],
                  "landing_rows": sum(counts.values()), "memory_limit": s.memory_limit, "cpus": os.cpu_count()}
 
-    from kansrijk.ingest import ingest_landing
+    from kansrijk import refresh
 
     log("(a) ingest + validation ...")
     t = time.perf_counter()
-    ing = ingest_landing(s)
+    ing = refresh.ingest(s, log=lambda _: None, stop_on_quarantine=False)
     res["ingest_s"] = time.perf_counter() - t
     if ing.quarantined:
         (landing / ".bench-complete").unlink(missing_ok=True)  # files were moved: regenerate next time
@@ -219,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     delivery, n_inv, n_lines = write_delta(s, landing)
     try:
         t = time.perf_counter()
-        inc = ingest_landing(s)
+        inc = refresh.ingest(s, log=lambda _: None, stop_on_quarantine=False)
         res["incremental_ingest_s"] = time.perf_counter() - t
         if inc.quarantined:
             errors.append(f"daily delivery quarantined: {inc.quarantined[0].message}")

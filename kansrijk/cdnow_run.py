@@ -9,7 +9,6 @@ copy is not replaced.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -30,15 +29,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kansrijk: CDNOW={source} is not a file: point CDNOW at a CDNOW-format transaction log.", file=sys.stderr)
         return 1
     base = settings_mod.load()
-    os.environ["KANSRIJK_DATA_DIR"] = str(base.data_dir / "cdnow")
     landing = base.data_dir / "cdnow" / "landing"
-    os.environ["KANSRIJK_LANDING"] = str(landing)
 
     from kansrijk import cdnow
     from kansrijk.refresh import RefreshError, refresh
 
     try:
-        s = settings_mod.check(settings_mod.load(), need_landing=False)
+        # its own data directory: the company's warehouse and serving copy are not touched
+        s = settings_mod.check(settings_mod.load(data_dir=base.data_dir / "cdnow", landing=landing, warehouse=None,
+                                                 serving=None, quarantine=None, temp_directory=None),
+                               need_landing=False)
         shutil.rmtree(landing, ignore_errors=True)
         counts = cdnow.convert(source, landing)
         print(f"kansrijk: {source.name} converted to {landing}: {counts}")

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from kansrijk import settings as settings_mod
-from kansrijk.refresh import dbt_command, dbt_env
+from kansrijk.dbt_cli import dbt_command, dbt_env
 from kansrijk.settings import REPO_ROOT, Settings, SettingError
 
 SITE_FILES = ("index.html", "manifest.json", "catalog.json")

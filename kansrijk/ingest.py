@@ -41,6 +41,7 @@ from pathlib import Path
 import duckdb
 
 from kansrijk import contract, gx_duckdb, settings as settings_mod
+from kansrijk.runtime import pause_point
 from kansrijk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _valid_delivery(name: str) -> bool:
+def valid_delivery(name: str) -> bool:
     if not DELIVERY_RE.match(name):
         return False
     try:
@@ -212,7 +213,7 @@ def discover(landing: Path, warnings: list[str], manifests: dict[str, Path] | No
         if not entry.is_dir():
             warnings.append(f"{entry.name} in the landing folder is not a delivery folder and was left alone.")
             continue
-        if not _valid_delivery(entry.name):
+        if not valid_delivery(entry.name):
             warnings.append(f"Folder {entry.name} is not a delivery name (YYYY-MM-DD or YYYY-MM-DDTHHMM) and was skipped.")
             continue
         if not _inside(entry, landing):
@@ -912,10 +913,8 @@ def ingest_landing(s: Settings, *, con: duckdb.DuckDBPyConnection | None = None,
             for f in present:
                 outcome = ingest_file(con, s, f, validator, result.warnings, manifests.get(delivery))
                 _record(result, outcome)
-                if outcome.status == "loaded" and os.environ.get("KANSRIJK_TEST_PAUSE_AT") == "ingest":
-                    from kansrijk.refresh import pause_point  # crash-test hook; see its docstring
-
-                    pause_point(s, "ingest")
+                if outcome.status == "loaded":
+                    pause_point(s, "ingest")  # crash-test hook; see its docstring
             if delivery in manifests:  # after the files: an unusable manifest moves last
                 for outcome in finish_manifest(con, s, manifests[delivery], present):
                     _record(result, outcome)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from kansrijk.runtime import pause_point
 from kansrijk.settings import Settings
 
 
@@ -123,9 +124,8 @@ PERSONAL_COLUMNS = frozenset({
 
 def pseudonym_salt(settings: Settings) -> str:
     """The secret salt: KANSRIJK_PSEUDONYM_SALT, else one generated once and kept in the data dir."""
-    env = os.environ.get("KANSRIJK_PSEUDONYM_SALT")
-    if env:
-        return env
+    if settings.pseudonym_salt:
+        return settings.pseudonym_salt
     path = settings.data_dir / ".pseudonym_salt"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -324,10 +324,7 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
         con.execute("detach wh")
         con.execute("checkpoint")
         con.close()
-        if os.environ.get("KANSRIJK_TEST_PAUSE_AT") == "publish":
-            from kansrijk.refresh import pause_point  # crash-test hook; see its docstring
-
-            pause_point(settings, "publish")
+        pause_point(settings, "publish")  # crash-test hook; see its docstring
         os.replace(tmp, serving)  # the atomic swap
         (settings.data_dir / "publish_blocked.json").unlink(missing_ok=True)
     finally:

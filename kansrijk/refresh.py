@@ -1,32 +1,34 @@
-"""The headless refresh: ingest → validate → dbt build (models + tests) → audit → publish.
+"""The refresh, defined once: demo data → ingest + validate → dbt build (models + tests) → publish → report.
 
-`python -m kansrijk.refresh` runs it on the configured landing folder (`make run`).
-Each step stops the refresh with one sentence naming what failed; the serving copy is
-then left exactly as it was. One refresh at a time per data directory (a file lock).
+`python -m kansrijk.refresh` (`make run`) runs :func:`refresh`; `make cdnow`, `make bench`, the test
+fixtures and the Dagster assets (orchestration/, one asset per step, each calling the step function
+of the same name below) run these same steps. Each step stops the refresh with one sentence naming
+what failed; the serving copy is then left exactly as it was. One refresh at a time per data
+directory (kansrijk.runtime.refresh_lock).
+
+This module is the top of the plain-Python house: it imports the steps (ingest, dbt_cli, publish,
+report), and none of them imports it (tests/test_imports.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
-import os
-import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
 from kansrijk import settings as settings_mod
-from kansrijk.publish import PublishError, publish
-from kansrijk.settings import REPO_ROOT, Settings, SettingError
+from kansrijk.dbt_cli import run_dbt
+from kansrijk.runtime import RefreshError, refresh_lock
+from kansrijk.settings import Settings, SettingError
 
-
-class RefreshError(Exception):
-    """A step of the refresh failed; the message is one sentence saying which and where."""
+# The steps in the order they run; the Dagster asset graph has one asset (group) per step,
+# in the same order (tests/test_orchestration.py checks it).
+STEPS = ("demo", "ingest", "dbt_build", "publish", "report")
 
 
 @dataclass
@@ -35,157 +37,119 @@ class RefreshResult:
     row_counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     dbt_invocation_id: str | None = None
+    report: str | None = None
 
 
-@contextmanager
-def refresh_lock(s: Settings):
-    """Hold the data directory's refresh lock; a second refresh is refused, never run beside."""
-    s.data_dir.mkdir(parents=True, exist_ok=True)
-    path = s.data_dir / ".refresh.lock"
-    with open(path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RefreshError(
-                f"Another refresh holds {path}: this one was skipped; wait for it to finish."
-            ) from None
-        yield
+# --------------------------------------------------------------------------- the steps
 
-
-def pause_point(s: Settings, phase: str) -> None:
-    """Test hook for the crash tests (tests/test_faults_crash.py); no effect unless set.
-
-    With KANSRIJK_TEST_PAUSE_AT=<phase> the process writes ``<data_dir>/.paused-<phase>``
-    and sleeps there (KANSRIJK_TEST_PAUSE_SECONDS, default 300), so a test can SIGKILL it at
-    a known point. Phases: ``ingest`` (after each file merged into raw), ``publish`` (the new
-    serving file is complete, just before the atomic swap).
-    """
-    if os.environ.get("KANSRIJK_TEST_PAUSE_AT") != phase:
+def demo(s: Settings) -> None:
+    """Generate the demo landing set once, when LANDING is not set (deterministic)."""
+    if not s.demo:
         return
-    (s.data_dir / f".paused-{phase}").write_text(str(os.getpid()))
-    time.sleep(float(os.environ.get("KANSRIJK_TEST_PAUSE_SECONDS", "300")))
-
-
-def dbt_command(s: Settings, *args: str) -> list[str]:
-    exe = Path(sys.executable).parent / "dbt"
-    return [
-        str(exe), *args,
-        "--project-dir", str(REPO_ROOT),
-        "--profiles-dir", str(REPO_ROOT),
-        "--target-path", str(s.data_dir / "target"),
-        "--log-path", str(s.data_dir / "logs"),
-    ]
-
-
-def dbt_env(s: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(s.dbt_env())
-    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    return env
-
-
-def run_dbt(s: Settings, *args: str, quiet: bool = False) -> str | None:
-    """Run a dbt command against the warehouse; return its invocation id or raise RefreshError."""
-    s.temp_directory.mkdir(parents=True, exist_ok=True)
-    results = s.data_dir / "target" / "run_results.json"
-    results.unlink(missing_ok=True)  # an earlier run's results must not be read as this run's
-    cmd = dbt_command(s, *args)
-    out = subprocess.run(cmd, env=dbt_env(s), cwd=REPO_ROOT, capture_output=quiet, text=True)
-    invocation_id = None
-    failed: list[str] = []
-    if results.exists():
-        data = json.loads(results.read_text())
-        invocation_id = data.get("metadata", {}).get("invocation_id")
-        for r in data.get("results", []):
-            if r.get("status") in ("error", "fail", "runtime error"):
-                msg = (r.get("message") or "").strip().splitlines()
-                failed.append(f"{r['unique_id']} ({msg[0] if msg else r['status']})")
-    if out.returncode != 0:
-        if quiet:
-            sys.stderr.write((out.stdout or "")[-4000:])
-        if failed:
-            more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
-            raise RefreshError(f"dbt {args[0]} failed at {failed[0]}{more}; the serving copy was left as it was.")
-        raise RefreshError(f"dbt {args[0]} failed before running any model (see the dbt log above or "
-                           f"{s.data_dir / 'logs' / 'dbt.log'}); the serving copy was left as it was.")
-    return invocation_id
-
-
-def gaps(s: Settings) -> list[str]:
-    """What the method could not compute on this data, said in the run output (small inputs)."""
-    checks = [
-        ("select string_agg(model || ' (' || message || ')', '; ' order by model) from"
-         " (select distinct model, message from marts.clv_model_fit where not fitted)",
-         "CLV: model(s) could not be fitted: {n}; mart_customer_clv uses the fallback estimates instead"
-         " (purchases_estimate 'shrunk_rate', spend_estimate 'shrunk_mean')."),
-        ("select count(*) from marts.mart_cost_reconciliation where unallocated_amount <> 0",
-         "Cost allocation: {n} month × cost-center pool(s) stay (partly) unallocated; see marts.mart_cost_reconciliation.unallocated_reason."),
-        ("select count(*) from marts.mart_segment_scorecard where market_companies is null",
-         "Segments: {n} segment(s) have no market figures in seed market_universe; their market penetration is null."),
-        ("select case when exists (select 1 from marts.dim_customer where customer_key = 'unknown')"
-         " then cast(coalesce(sum(revenue), 0) as varchar) end"
-         " from marts.mart_customer_profitability where customer_key = 'unknown'",
-         "Orphan invoice lines: {n} EUR revenue sits under customer_key 'unknown' (their invoice never arrived);"
-         " see marts.dim_customer and marts.mart_customer_profitability."),
-    ]
-    out = []
-    with duckdb.connect(str(s.serving), read_only=True) as con:
-        for sql, msg in checks:
-            try:
-                n = con.sql(sql).fetchall()[0][0]
-            except duckdb.Error:
-                continue  # the mart is not part of this build
-            if n:
-                out.append(msg.format(n=n))
-    return out
-
-
-def ensure_demo(s: Settings) -> None:
-    """Generate the demo landing set once (deterministic, so a second run would write the same)."""
     marker = s.landing.parent / ".demo-complete"  # beside, not inside, the landing folder
     if marker.exists() and s.landing.is_dir():
         return
-    from kansrijk import demo
+    from kansrijk import demo as demo_mod
 
     s.landing.mkdir(parents=True, exist_ok=True)
-    demo.generate(s.landing)
+    demo_mod.generate(s.landing)
     marker.write_text("generated by python -m kansrijk.demo\n")
 
 
-def refresh(s: Settings, *, dbt_vars: dict | None = None, full_refresh: bool = False,
-            log=print, quiet: bool = False) -> RefreshResult:
-    from kansrijk.ingest import ingest_landing
+def ingest(s: Settings, log: Callable[[str], None] = print, *, stop_on_quarantine: bool = True):
+    """Load every new landing file into raw (contract, Great Expectations, merge) or quarantine it."""
+    from kansrijk.ingest import ingest_landing  # Great Expectations is slow to import
 
+    result = ingest_landing(s)
+    log(result.summary())
+    problem = quarantine_message(s, result)
+    if problem and stop_on_quarantine:
+        raise RefreshError(problem)
+    return result
+
+
+def quarantine_message(s: Settings, result) -> str | None:
+    """The sentence that stops a refresh whose ingest quarantined a file; None when none was."""
+    if not result.quarantined:
+        return None
+    return (f"{len(result.quarantined)} file(s) quarantined, first: {result.quarantined[0].message} "
+            f"Moved to {s.quarantine}; the serving copy was left as it was.")
+
+
+def dbt_build(s: Settings, dbt_vars: dict | None = None, full_refresh: bool = False, quiet: bool = False) -> str | None:
+    """dbt build: every model, seed, unit test and data test; returns dbt's invocation id."""
+    args = ["build"]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    if full_refresh:
+        args.append("--full-refresh")
+    return run_dbt(s, *args, quiet=quiet)
+
+
+def publish(s: Settings, dbt_invocation_id: str | None = None) -> dict[str, int]:
+    """Audit the marts and swap a new serving copy in atomically; returns rows per mart."""
+    from kansrijk.publish import PublishError, publish as publish_marts
+
+    try:
+        return publish_marts(s, dbt_invocation_id=dbt_invocation_id)
+    except PublishError as e:
+        raise RefreshError(str(e)) from None
+
+
+def report(s: Settings) -> str:
+    """The offline HTML report from the serving copy; returns its path."""
+    from kansrijk.report import ReportError, write_report
+
+    try:
+        return str(write_report(s))
+    except (ReportError, duckdb.Error) as e:
+        raise RefreshError(f"The segment report failed ({e}); the serving copy was published.") from None
+
+
+def gaps(s: Settings) -> list[str]:
+    """What the method could not compute on this data, said in the run output (small inputs).
+
+    The rules are dbt tests of severity warn in tests/dbt/run_output/ (they show in dbt and as
+    Dagster asset checks too); each returns its sentence. Here the tests that warned in the last
+    dbt build are read again for their sentences.
+    """
+    from kansrijk.dbt_cli import last_results, warned
+
+    queries = warned(last_results(s), prefix="test.kansrijk.run_output_")
+    if not queries:
+        return []
+    out = []
+    with duckdb.connect(str(s.warehouse), read_only=True) as con:
+        for _, sql in queries:
+            try:
+                out += [r[0] for r in con.sql(f"select sentence from ({sql}) as t").fetchall() if r[0]]
+            except duckdb.Error as e:  # the warehouse changed since the build; say so, don't fail
+                out.append(f"A run-output check could not be read again: {str(e).splitlines()[0]}")
+    return out
+
+
+# --------------------------------------------------------------------------- the refresh
+
+def refresh(s: Settings, *, dbt_vars: dict | None = None, full_refresh: bool = False,
+            log: Callable[[str], None] = print, quiet: bool = False, with_report: bool = True) -> RefreshResult:
+    """Run the steps of STEPS in order under the refresh lock; raise RefreshError at the first failure."""
     res = RefreshResult()
+
+    def timed(step: str, fn: Callable, *args, **kwargs):
+        t = time.perf_counter()
+        out = fn(*args, **kwargs)
+        res.seconds[step] = time.perf_counter() - t
+        return out
+
     with refresh_lock(s):
         if s.demo:
-            t = time.perf_counter()
-            ensure_demo(s)
-            res.seconds["demo"] = time.perf_counter() - t
-        t = time.perf_counter()
-        ingested = ingest_landing(s)
-        res.seconds["ingest"] = time.perf_counter() - t
-        log(ingested.summary())
-        if ingested.quarantined:
-            raise RefreshError(
-                f"{len(ingested.quarantined)} file(s) quarantined, first: {ingested.quarantined[0].message} "
-                f"Moved to {s.quarantine}; the serving copy was left as it was."
-            )
-        t = time.perf_counter()
-        args = ["build"]
-        if dbt_vars:
-            args += ["--vars", json.dumps(dbt_vars)]
-        if full_refresh:
-            args.append("--full-refresh")
-        res.dbt_invocation_id = run_dbt(s, *args, quiet=quiet)
-        res.seconds["dbt_build"] = time.perf_counter() - t
-        t = time.perf_counter()
-        try:
-            res.row_counts = publish(s, dbt_invocation_id=res.dbt_invocation_id)
-        except PublishError as e:
-            raise RefreshError(str(e)) from None
-        res.seconds["publish"] = time.perf_counter() - t
+            timed("demo", demo, s)
+        timed("ingest", ingest, s, log)
+        res.dbt_invocation_id = timed("dbt_build", dbt_build, s, dbt_vars, full_refresh, quiet)
+        res.row_counts = timed("publish", publish, s, res.dbt_invocation_id)
         res.warnings = gaps(s)
+        if with_report:
+            res.report = timed("report", report, s)
     return res
 
 
@@ -204,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kansrijk: warning: {w}")
     phases = ", ".join(f"{k} {v:.1f}s" for k, v in res.seconds.items())
     print(f"kansrijk: published {len(res.row_counts)} marts to {s.serving} ({phases}).")
+    if res.report:
+        print(f"kansrijk: wrote the segment report to {res.report}")
     return 0
 
 

@@ -18,8 +18,9 @@ class SettingError(Exception):
     """A setting the user must fix; the message is one sentence saying what to do."""
 
 
-def _env(name: str) -> str | None:
-    value = os.environ.get(f"KANSRIJK_{name}")
+def _env(name: str, overrides: dict[str, str | None] | None = None) -> str | None:
+    """KANSRIJK_<name> from the environment, unless `overrides` (from load()) names it."""
+    value = overrides[name] if overrides and name in overrides else os.environ.get(f"KANSRIJK_{name}")
     return value if value not in (None, "") else None
 
 
@@ -46,6 +47,16 @@ class Settings:
     # Dagster: when the scheduled refresh runs (cron, in this IANA time zone)
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "Europe/Amsterdam"
+    # The secret salt of pseudonymised publishing (KANSRIJK_PSEUDONYM_SALT); None: one is
+    # generated once and kept in <data dir>/.pseudonym_salt (kansrijk.publish.pseudonym_salt)
+    pseudonym_salt: str | None = None
+    # Apache Spark target (kansrijk.spark, docs/spark.md)
+    spark_master: str = "local[2]"
+    spark_warehouse_dir: Path | None = None  # None: <data dir>/spark-warehouse
+    spark_shuffle_partitions: str = "2"
+    # Crash-test hook (kansrijk.runtime.pause_point): stop at this phase and sleep there
+    test_pause_at: str | None = None
+    test_pause_seconds: float = 300.0
 
     @property
     def gx_docs_dir(self) -> Path:
@@ -77,42 +88,71 @@ class Settings:
             env["KANSRIJK_MEMORY_LIMIT"] = self.memory_limit
         if self.threads:
             env["KANSRIJK_THREADS"] = str(self.threads)
+        if self.spark_warehouse_dir:
+            env["KANSRIJK_SPARK_WAREHOUSE_DIR"] = str(self.spark_warehouse_dir)
+        return env
+
+    def process_env(self) -> dict[str, str]:
+        """The environment of a dbt (or report) child process: this one's plus :meth:`dbt_env`."""
+        env = dict(os.environ)
+        env.update(self.dbt_env())
+        env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         return env
 
 
-def _flag(name: str) -> bool:
-    return (_env(name) or "false").strip().lower() in ("1", "true", "yes", "on")
+def export_dbt_env(s: Settings) -> None:
+    """Put :meth:`Settings.dbt_env` into this process's environment.
+
+    Only for dbt runs this module cannot hand an environment to: dagster-dbt starts dbt with a
+    copy of os.environ, and dbt-spark's session method reads profiles.yml in this process.
+    Everything else passes settings as arguments.
+    """
+    os.environ.update(s.dbt_env())
 
 
 _FLAG_VALUES = ("1", "true", "yes", "on", "0", "false", "no", "off")
 
 
-def _pct(name: str, default: float) -> float:
-    """A percentage setting; NaN when it is not a number (check() then names it)."""
-    try:
-        return float(_env(name) or default)
-    except ValueError:
-        return float("nan")
+class _Env:
+    """One load()'s view of the KANSRIJK_* variables: the environment, unless overridden."""
+
+    def __init__(self, overrides: dict[str, str | None]) -> None:
+        self.overrides = overrides
+
+    def __call__(self, name: str) -> str | None:
+        return _env(name, self.overrides)
+
+    def flag(self, name: str) -> bool:
+        return (self(name) or "false").strip().lower() in ("1", "true", "yes", "on")
+
+    def pct(self, name: str, default: float) -> float:
+        """A percentage setting; NaN when it is not a number (check() then names it)."""
+        try:
+            return float(self(name) or default)
+        except ValueError:
+            return float("nan")
+
+    def dialect(self, kind: str, default_erp: str, default_crm: str) -> dict[str, str]:
+        return {"erp": self(f"ERP_CSV_{kind}") or default_erp, "crm": self(f"CRM_CSV_{kind}") or default_crm}
 
 
-def _dialect(kind: str, default_erp: str, default_crm: str) -> dict[str, str]:
-    return {
-        "erp": _env(f"ERP_CSV_{kind}") or default_erp,
-        "crm": _env(f"CRM_CSV_{kind}") or default_crm,
-    }
+def load(**overrides: str | Path | None) -> Settings:
+    """Read the settings from the environment (no checks; see :func:`check`).
 
-
-def load() -> Settings:
-    """Read the settings from the environment (no checks; see :func:`check`)."""
-    data_dir = Path(_env("DATA_DIR") or REPO_ROOT / "data").expanduser().resolve()
-    landing_env = _env("LANDING")
+    Keyword arguments override single settings by name, e.g. ``load(data_dir=run_dir,
+    landing=folder, warehouse=None)`` (None: as if the variable were unset), so a command that
+    refreshes elsewhere (make cdnow, make bench) passes its folders instead of writing os.environ.
+    """
+    env = _Env({k.upper(): (None if v is None else str(v)) for k, v in overrides.items()})
+    data_dir = Path(env("DATA_DIR") or REPO_ROOT / "data").expanduser().resolve()
+    landing_env = env("LANDING")
     landing = Path(landing_env).expanduser().resolve() if landing_env else data_dir / "demo" / "landing"
 
-    def path(name: str, default: Path) -> Path:
-        v = _env(name)
+    def path(name: str, default: Path | None) -> Path | None:
+        v = env(name)
         return Path(v).expanduser().resolve() if v else default
 
-    threads = _env("THREADS")
+    threads = env("THREADS")
     return Settings(
         data_dir=data_dir,
         landing=landing,
@@ -121,18 +161,24 @@ def load() -> Settings:
         quarantine=path("QUARANTINE", data_dir / "quarantine"),
         demo=landing_env is None,
         # CSV dialect per source system. Dutch ERP exports: ';' and decimal commas.
-        csv_delimiter=_dialect("DELIMITER", ";", ","),
-        csv_decimal=_dialect("DECIMAL", ",", "."),
-        csv_encoding=_dialect("ENCODING", "utf-8", "utf-8"),
-        memory_limit=_env("MEMORY_LIMIT"),
+        csv_delimiter=env.dialect("DELIMITER", ";", ","),
+        csv_decimal=env.dialect("DECIMAL", ",", "."),
+        csv_encoding=env.dialect("ENCODING", "utf-8", "utf-8"),
+        memory_limit=env("MEMORY_LIMIT"),
         threads=int(threads) if threads else None,
         temp_directory=path("TEMP_DIRECTORY", data_dir / "tmp"),
-        pseudonymise=_flag("PSEUDONYMISE"),
-        publish_parquet=_flag("PUBLISH_PARQUET"),
-        publish_max_shrink_pct=_pct("PUBLISH_MAX_SHRINK_PCT", 50.0),
-        force_publish=_flag("FORCE_PUBLISH"),
-        schedule_cron=_env("SCHEDULE_CRON") or "0 6 * * *",
-        schedule_timezone=_env("SCHEDULE_TIMEZONE") or "Europe/Amsterdam",
+        pseudonymise=env.flag("PSEUDONYMISE"),
+        publish_parquet=env.flag("PUBLISH_PARQUET"),
+        publish_max_shrink_pct=env.pct("PUBLISH_MAX_SHRINK_PCT", 50.0),
+        force_publish=env.flag("FORCE_PUBLISH"),
+        schedule_cron=env("SCHEDULE_CRON") or "0 6 * * *",
+        schedule_timezone=env("SCHEDULE_TIMEZONE") or "Europe/Amsterdam",
+        pseudonym_salt=env("PSEUDONYM_SALT"),
+        spark_master=env("SPARK_MASTER") or "local[2]",
+        spark_warehouse_dir=path("SPARK_WAREHOUSE_DIR", None),
+        spark_shuffle_partitions=env("SPARK_SHUFFLE_PARTITIONS") or "2",
+        test_pause_at=env("TEST_PAUSE_AT"),
+        test_pause_seconds=float(env("TEST_PAUSE_SECONDS") or 300),
     )
 
 

@@ -22,9 +22,9 @@ One process, one Spark session, one Derby metastore under the Spark warehouse di
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from kansrijk import settings as settings_mod
+from kansrijk.dbt_cli import failures
 from kansrijk.settings import REPO_ROOT, Settings
 
 CLV_MODELS = ("int_clv_parameters_fitted", "int_clv_purchases_predicted")
@@ -47,18 +48,17 @@ class SparkBuildError(RuntimeError):
 
 def warehouse_dir(s: Settings) -> Path:
     """Spark warehouse and Derby metastore directory: KANSRIJK_SPARK_WAREHOUSE_DIR or DATA_DIR/spark-warehouse."""
-    value = os.environ.get("KANSRIJK_SPARK_WAREHOUSE_DIR")
-    return Path(value) if value else s.data_dir / "spark-warehouse"
+    return s.spark_warehouse_dir or s.data_dir / "spark-warehouse"
 
 
 def spark_conf(s: Settings) -> dict[str, str]:
     """The session settings; the same as the `spark` output of profiles.yml."""
     wh = warehouse_dir(s).resolve()
     return {
-        "spark.master": os.environ.get("KANSRIJK_SPARK_MASTER", "local[2]"),
+        "spark.master": s.spark_master,
         "spark.sql.warehouse.dir": str(wh),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={wh}/metastore_db;create=true",
-        "spark.sql.shuffle.partitions": os.environ.get("KANSRIJK_SPARK_SHUFFLE_PARTITIONS", "2"),
+        "spark.sql.shuffle.partitions": s.spark_shuffle_partitions,
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.session.timeZone": "UTC",
@@ -75,7 +75,8 @@ def session(s: Settings):
 
     wh = warehouse_dir(s)
     wh.mkdir(parents=True, exist_ok=True)
-    os.environ["KANSRIJK_SPARK_WAREHOUSE_DIR"] = str(wh.resolve())
+    # dbt-spark's session method reads profiles.yml in this process
+    settings_mod.export_dbt_env(dataclasses.replace(s, spark_warehouse_dir=wh.resolve()))
     builder = SparkSession.builder.appName("kansrijk").enableHiveSupport()
     for key, value in spark_conf(s).items():
         builder = builder.config(key, value)
@@ -131,13 +132,12 @@ def run_dbt(s: Settings, command: str, *args: str, dbt_vars: dict | None = None,
         cli += ["--vars", json.dumps(dbt_vars)]
     if quiet:
         cli += ["--quiet"]
+    results = s.data_dir / "target-spark" / "run_results.json"
+    results.unlink(missing_ok=True)  # an earlier run's results must not be read as this run's
     result = dbtRunner().invoke(cli)
     if not result.success:
-        failed = []
-        for r in getattr(result.result, "results", None) or []:
-            if str(r.status) in ("error", "fail", "runtime error"):
-                failed.append(f"{r.node.unique_id}: {(r.message or '').strip().splitlines()[:1]}")
-        detail = "; ".join(failed[:5]) or str(result.exception)
+        failed = failures(json.loads(results.read_text())) if results.exists() else []
+        detail = "; ".join(f"{uid}: {msg}" for uid, msg in failed[:5]) or str(result.exception)
         raise SparkBuildError(f"dbt {command} {' '.join(args)} failed on Spark: {detail}")
 
 

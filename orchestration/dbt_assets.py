@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from dagster import AssetExecutionContext, AssetKey, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from kansrijk import settings as settings_mod
+from kansrijk.dbt_cli import DBT, failure_sentence, failures
 from kansrijk.settings import REPO_ROOT
 from orchestration.ingest import landing_key
 from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, is_transient
@@ -36,7 +36,6 @@ DBT_PROJECT = DbtProject(
     profiles_dir=REPO_ROOT,
     target_path=_settings.data_dir / "target_dagster",
 )
-DBT = str(Path(sys.executable).parent / "dbt")  # the dbt of this environment, as kansrijk.refresh uses
 
 
 def _manifest_is_stale(project: DbtProject) -> bool:
@@ -62,7 +61,7 @@ def prepare(project: DbtProject) -> None:
         [DBT, "parse", "--quiet", "--project-dir", str(project.project_dir),
          "--profiles-dir", str(project.profiles_dir), "--target-path", str(target), "--log-path", str(target)],
         cwd=project.project_dir, capture_output=True, text=True,
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        env=_settings.process_env(),
     )
     if out.returncode == 0 and project.manifest_path.exists():
         return
@@ -106,30 +105,21 @@ class DbtBuildConfig(Config):
 
 
 def _failure(invocation) -> Exception:
-    """A data failure (failed test, model error) or, for a locked/unreadable file, a retryable error."""
-    failed: list[tuple[str, str]] = []
+    """A data failure (failed test, model error) or, for a locked/unreadable file, a retryable error.
+
+    The failed nodes and the sentence come from kansrijk.dbt_cli, as for `make run`."""
     try:
         results = invocation.get_artifact("run_results.json")
     except Exception:  # dbt stopped before writing results (parse error, lock at start)
         results = {}
-    for r in results.get("results", []):
-        if r.get("status") in ("error", "fail", "runtime error"):
-            msg = (r.get("message") or r.get("status") or "").strip()
-            failed.append((r["unique_id"], msg))
+    failed = failures(results)
     if failed and all(is_transient(m) for _, m in failed):
-        return RuntimeError(f"dbt build hit a transient error (retried): {failed[0][1].splitlines()[0]}")
+        return RuntimeError(f"dbt build hit a transient error (retried): {failed[0][1]}")
     if not failed:
         err = invocation.get_error()
         if err is not None and is_transient(err):
             return RuntimeError(f"dbt build hit a transient error (retried): {err}")
-        return data_failure(f"dbt build failed ({err}); the serving copy was left as it was.")
-    uid, msg = failed[0]
-    first_line = msg.splitlines()[0] if msg else "failed"
-    more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
-    return data_failure(
-        f"dbt build failed at {uid} ({first_line}){more}; the serving copy was left as it was.",
-        failed=[u for u, _ in failed],
-    )
+    return data_failure(failure_sentence("build", failed), failed=[u for u, _ in failed])
 
 
 @dbt_assets(

@@ -25,7 +25,7 @@ from dagster import (
 )
 
 from kansrijk import contract
-from kansrijk.refresh import ensure_demo
+from kansrijk import refresh
 from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, is_transient
 
 CHECK_NAME = "contract_valid"
@@ -86,18 +86,14 @@ def _table_stats(s) -> dict[str, tuple[int, dt.datetime | None, str | None]]:
     retry_policy=RETRY,
 )
 def ingest_landing_assets(context: AssetExecutionContext, kansrijk: KansrijkResource):
-    from kansrijk.ingest import ingest_landing
-
     s = kansrijk.settings
-    if s.demo:
-        ensure_demo(s)
+    refresh.demo(s)
     try:
-        result = ingest_landing(s)
+        result = refresh.ingest(s, context.log.info, stop_on_quarantine=False)
     except duckdb.Error as e:
         if is_transient(e):
             raise  # retried by RETRY
         raise data_failure(f"Ingest failed: {str(e).splitlines()[0]}") from e
-    context.log.info(result.summary())
 
     outcomes = defaultdict(list)
     for f in result.loaded + result.skipped + result.quarantined:
@@ -135,10 +131,7 @@ def ingest_landing_assets(context: AssetExecutionContext, kansrijk: KansrijkReso
         )
     for w in result.warnings:
         context.log.warning(w)
-    if result.quarantined:
-        first = result.quarantined[0].message
+    problem = refresh.quarantine_message(s, result)
+    if problem:
         raise data_failure(
-            f"{len(result.quarantined)} file(s) quarantined, first: {first} Moved to {s.quarantine}; "
-            "the serving copy was left as it was.",
-            quarantined=MetadataValue.md("\n".join(f"- {q.message}" for q in result.quarantined)),
-        )
+            problem, quarantined=MetadataValue.md("\n".join(f"- {q.message}" for q in result.quarantined)))

@@ -3,22 +3,16 @@
 `published_marts` calls ``kansrijk.publish.publish``: it audits the warehouse marts
 against raw and swaps a complete new serving file in with one atomic rename. A failed
 audit is a data failure (not retried) and leaves the serving file untouched.
-`serving/segment_report` exists when ``kansrijk.report`` does; it runs
-``python -m kansrijk.report`` on the serving copy, as `make report` does.
+`serving/segment_report` writes the offline report from the serving copy. Both call the step
+functions of ``kansrijk.refresh`` (the one definition of the refresh), as `make run` does.
 """
 
-
-import importlib.util
-import os
-import subprocess
-import sys
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from kansrijk.publish import PublishError, publish
-from kansrijk.refresh import gaps
-from kansrijk.settings import REPO_ROOT
+from kansrijk import refresh
+from kansrijk.runtime import RefreshError
 from orchestration.dbt_assets import keys_in_layer
 from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, is_transient
 
@@ -55,14 +49,14 @@ def _dbt_invocation_id(context: AssetExecutionContext) -> str | None:
 def published_marts(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
     s = kansrijk.settings
     try:
-        counts = publish(s, dbt_invocation_id=_dbt_invocation_id(context))
-    except PublishError as e:
+        counts = refresh.publish(s, _dbt_invocation_id(context))
+    except RefreshError as e:
         raise data_failure(str(e)) from None
     except duckdb.Error as e:
         if is_transient(e):
             raise
         raise data_failure(f"Publish failed: {str(e).splitlines()[0]} The serving copy was left as it was.") from e
-    warnings = gaps(s)
+    warnings = refresh.gaps(s)
     for w in warnings:
         context.log.warning(w)
     return MaterializeResult(
@@ -75,10 +69,6 @@ def published_marts(context: AssetExecutionContext, kansrijk: KansrijkResource) 
     )
 
 
-def report_available() -> bool:
-    return importlib.util.find_spec("kansrijk.report") is not None
-
-
 @asset(
     key=REPORT_KEY,
     deps=[PUBLISHED_KEY],
@@ -87,12 +77,11 @@ def report_available() -> bool:
     description="The offline HTML segment report (<data dir>/report/index.html), written from the serving copy.",
 )
 def segment_report(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
-    s = kansrijk.settings
-    out = subprocess.run([sys.executable, "-m", "kansrijk.report"], cwd=REPO_ROOT, env=dict(os.environ),
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        raise data_failure(f"The segment report failed: {(out.stderr or out.stdout).strip()[-500:]}")
-    return MaterializeResult(metadata={"path": MetadataValue.path(str(s.report_dir / "index.html"))})
+    try:
+        path = refresh.report(kansrijk.settings)
+    except RefreshError as e:
+        raise data_failure(str(e)) from None
+    return MaterializeResult(metadata={"path": MetadataValue.path(path)})
 
 
-SERVING_ASSETS = [published_marts, segment_report] if report_available() else [published_marts]
+SERVING_ASSETS = [published_marts, segment_report]

@@ -1,7 +1,7 @@
 """What every warehouse writer shares: the run's settings, the refresh lock, the pool and retries.
 
 `KansrijkResource` reads the ``KANSRIJK_*`` settings when a run starts and holds
-``kansrijk.refresh.refresh_lock`` for the whole run, so a Dagster run never writes
+``kansrijk.runtime.refresh_lock`` for the whole run, so a Dagster run never writes
 beside another Dagster run or a headless ``make run``: the second one fails at start
 with "Another refresh holds ...". The run queue (``dagster.yaml``:
 ``max_concurrent_runs: 1``) makes a second Dagster run wait instead.
@@ -9,7 +9,6 @@ with "Another refresh holds ...". The run queue (``dagster.yaml``:
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 
 import duckdb
@@ -17,7 +16,7 @@ from dagster import Backoff, ConfigurableResource, Failure, InitResourceContext,
 from pydantic import PrivateAttr
 
 from kansrijk import settings as settings_mod
-from kansrijk.refresh import refresh_lock
+from kansrijk.runtime import refresh_lock
 from kansrijk.settings import Settings
 
 # Every op that writes the warehouse or the serving file runs in this Dagster concurrency
@@ -54,8 +53,8 @@ class KansrijkResource(ConfigurableResource):
         s = settings_mod.check(settings_mod.load())
         with refresh_lock(s):
             # profiles.yml reads the warehouse path and limits from these variables;
-            # dbt runs as a subprocess that inherits this environment.
-            os.environ.update(s.dbt_env())
+            # dagster-dbt runs dbt as a subprocess that inherits this environment.
+            settings_mod.export_dbt_env(s)
             self._settings = s
             yield self
 

@@ -54,14 +54,14 @@ refresh_schedule = ScheduleDefinition(
 
 def settled_deliveries(landing: Path, *, settle_seconds: float = SETTLE_SECONDS, now: float | None = None) -> list[str]:
     """Delivery folders of the landing folder whose files stopped changing, in name order."""
-    from kansrijk.ingest import _valid_delivery  # the one definition of a delivery name (lazy: GX is slow to import)
+    from kansrijk.ingest import valid_delivery  # the one definition of a delivery name (lazy: GX is slow to import)
 
     if not landing.is_dir():
         return []
     now = time.time() if now is None else now
     out = []
     for entry in sorted(landing.iterdir(), key=lambda p: p.name):
-        if not entry.is_dir() or not _valid_delivery(entry.name):
+        if not entry.is_dir() or not valid_delivery(entry.name):
             continue
         newest = max([entry.stat().st_mtime] + [f.stat().st_mtime for f in entry.iterdir()])
         if now - newest >= settle_seconds:

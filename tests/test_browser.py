@@ -242,7 +242,7 @@ def page_has_rows(dom: str, name: str) -> bool:
 
 def _dagster_asset_names(env: dict) -> list[str]:
     # asset names and, since a large graph may show collapsed groups, the group names too
-    code = ("import orchestration.definitions as d; g = d.defs.resolve_asset_graph(); "
+    code = ("import orchestration.definitions as d; g = d.defs().resolve_asset_graph(); "
             "print('\\n'.join(sorted({k.path[-1] for k in g.get_all_asset_keys()} | "
             "{g.get(k).group_name for k in g.get_all_asset_keys() if g.get(k).group_name})))")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)

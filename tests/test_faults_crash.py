@@ -5,7 +5,7 @@ dies with it, as on a power cut) on the tiny company of tests/test_faults_input.
 points:
 
 * ingest: KANSRIJK_TEST_PAUSE_AT=ingest makes the run sleep right after the first file of the run
-  is merged into raw (kansrijk.refresh.pause_point; it writes <data_dir>/.paused-ingest first).
+  is merged into raw (kansrijk.runtime.pause_point; it writes <data_dir>/.paused-ingest first).
 * dbt build: no hook; the test polls the dbt log and kills once dbt has created two table models.
 * publish: KANSRIJK_TEST_PAUSE_AT=publish sleeps when the new serving file is complete, just
   before the atomic rename.
@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kansrijk import refresh as refresh_mod
+from kansrijk import refresh as refresh_mod, runtime
 from tests.support import build_warehouse, kansrijk_env
 from tests.test_faults_input import REPO_ROOT, company, ledger_consistent, mart_checksums, sha256
 
@@ -84,7 +84,7 @@ def observe(s, landing: Path, good_sha: str) -> dict:
         obs["loaded"] = sorted(r[0] for r in con.execute(
             "select file_path from raw._ingest_ledger where status = 'loaded'").fetchall())
     try:
-        with refresh_mod.refresh_lock(s):
+        with runtime.refresh_lock(s):
             obs["lock"] = "free"
     except refresh_mod.RefreshError as e:
         obs["lock"] = str(e)

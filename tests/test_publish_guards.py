@@ -254,7 +254,7 @@ def test_dagster_reports_the_stop_as_one_sentence(env) -> None:
     s = env()
     before = sha256(s.serving)
     change(s, "delete from marts.mart_whale_curve")
-    result = defs.resolve_job_def("refresh_job").execute_in_process(
+    result = defs().resolve_job_def("refresh_job").execute_in_process(
         instance=DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=[PUBLISHED_KEY])
     assert not result.success
     assert not any(e.event_type == DagsterEventType.STEP_UP_FOR_RETRY for e in result.all_events)

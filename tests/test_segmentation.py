@@ -70,7 +70,7 @@ def _ingest(root, landing) -> None:
 
 def _dbt_build(root, landing) -> str | None:
     """dbt build; None when every model and test passed, else the error."""
-    from kansrijk.refresh import run_dbt
+    from kansrijk.dbt_cli import run_dbt
 
     with kansrijk_env(root / "data", landing) as s:
         try:

@@ -138,7 +138,7 @@ def served(tmp_path_factory):
 def test_readers_see_whole_snapshots_while_publishing(served):
     from kansrijk.ingest import ingest_landing
     from kansrijk.publish import publish
-    from kansrijk.refresh import run_dbt
+    from kansrijk.dbt_cli import run_dbt
 
     root, landing, s = served
     ctx = mp.get_context("spawn")
