@@ -20,12 +20,27 @@ from tests.support import kansrijk_env
 
 
 @pytest.fixture(scope="session")
-def demo_build(tmp_path_factory) -> settings_mod.Settings:
-    """The default demo landing set, refreshed and published exactly as `make run` does."""
+def demo_build(tmp_path_factory, worker_id) -> settings_mod.Settings:
+    """The default demo landing set, refreshed and published exactly as `make run` does.
+
+    Built once per test run, not once per pytest-xdist worker: the first worker to need it builds
+    it under a file lock in the run's shared temporary folder, the others wait and read it.
+    Tests open it read-only or write beside it (report, docs), never into the warehouse.
+    """
+    import fcntl
+
     from kansrijk.refresh import refresh
 
-    data = tmp_path_factory.mktemp("demo") / "data"
-    with kansrijk_env(data) as s:
-        settings_mod.check(s)
-        refresh(s, log=lambda *_: None, quiet=True)
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # shared by every worker of this run
+    data = root / "demo_shared" / "data"
+    with open(root / "demo_shared.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / "demo_shared" / ".built"
+        with kansrijk_env(data) as s:
+            if not done.exists():
+                settings_mod.check(s)
+                refresh(s, log=lambda *_: None, quiet=True)
+                done.write_text("built\n")
     return s

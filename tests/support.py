@@ -75,11 +75,13 @@ def kansrijk_env(data_dir: Path, landing: Path | None = None, **extra: str):
 
 
 def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
-                    publish: bool = True, **settings: str) -> settings_mod.Settings:
+                    publish: bool = True, report: bool = False, **settings: str) -> settings_mod.Settings:
     """Run the real refresh on `landing` into `tmp_path/data`; return the settings used.
 
-    With publish=True (default) this is exactly `make run LANDING=...`: ingest, dbt build
-    with every test, audit and publish to the serving copy. publish=False stops after dbt.
+    With publish=True (default) this is `make run LANDING=...` (kansrijk.refresh.refresh): ingest,
+    dbt build with every test, audit and publish to the serving copy; the report, the last step,
+    only with report=True (the report's own tests draw it from the demo; on a fixture it would only
+    cost time). publish=False stops after dbt.
     Open `s.warehouse` or `s.serving` with duckdb.connect(..., read_only=True).
     """
     from kansrijk import refresh as refresh_mod
@@ -87,12 +89,8 @@ def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
     with kansrijk_env(Path(tmp_path) / "data", landing, **settings) as s:
         settings_mod.check(s)
         if publish:
-            refresh_mod.refresh(s, dbt_vars=vars, log=lambda *_: None, quiet=True)
-        else:
-            from kansrijk.ingest import ingest_landing
-            import json
-
-            ingest_landing(s)
-            args = ["build"] + (["--vars", json.dumps(vars)] if vars else [])
-            refresh_mod.run_dbt(s, *args, quiet=True)
+            refresh_mod.refresh(s, dbt_vars=vars, log=lambda *_: None, quiet=True, with_report=report)
+        else:  # the same steps, stopping after dbt
+            refresh_mod.ingest(s, log=lambda *_: None, stop_on_quarantine=False)
+            refresh_mod.dbt_build(s, vars, quiet=True)
         return s
