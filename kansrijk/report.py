@@ -2,10 +2,10 @@
 
 `python -m kansrijk.report` (`make report`) opens the published serving copy read-only and
 writes `<data dir>/report/index.html`. The file is self-contained: no scripts, fonts or
-stylesheets from elsewhere, every chart an inline SVG drawn here. Each chart sits in an
-element `data-chart="<name>"` whose `data-*` attributes and hidden `<table class="chart-data">`
-hold the exact figures it shows, so a test (or a curious analyst) can check them against the
-marts. A mart that is missing or empty gives a note in place of its chart, never a failure.
+stylesheets from elsewhere, every chart an inline SVG drawn by matplotlib (imported only when
+a chart is drawn). Each chart sits in an element `data-chart="<name>"` whose `data-*` attributes
+and hidden `<table class="chart-data">` hold the exact figures it shows, so a test (or a curious
+analyst) can check them against the marts. A mart that is missing or empty gives a note in place of its chart, never a failure.
 
 The Dagster report asset calls :func:`write_report`.
 """
@@ -13,13 +13,18 @@ The Dagster report asset calls :func:`write_report`.
 from __future__ import annotations
 
 import argparse
+import functools
 import html
+import io
 import math
+import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import duckdb
@@ -161,58 +166,273 @@ def _missing(name: str, title: str, how: str, what: str) -> Chart:
     return Chart(name, title, how, note=what)
 
 
-# --------------------------------------------------------------------------- svg helpers
+# --------------------------------------------------------------------------- drawing (matplotlib)
+#
+# Every chart is drawn by matplotlib into an inline SVG string. matplotlib is imported only when
+# the first chart is drawn, so importing kansrijk.report (the Dagster definitions do) stays cheap.
+# pyplot is never used: a bare Figure saved as "svg" renders with matplotlib's SVG backend and
+# touches no GUI backend and no global figure state; the settings below are applied per drawing
+# (rc_context), never to the process. The helpers are the whole vocabulary; a new chart is a
+# query and one call:
+#   _line_chart  a curve, an optional horizontal reference line and one marked point
+#   _scatter     labelled bubbles (radius from a size figure), hollow ones for clipped values
+#   _hbar_chart  horizontal bars with their values and an optional reference line (alias _hbars)
+#   _heatmap     a grid of shaded cells (0-100) with their values, some outlined
+#   _funnel      centred bars for consecutive steps with the hit rate between two steps
+# Each writes a tooltip per drawn mark (shown on hover). Labels inside the plot are left out of
+# the constrained layout (in_layout=False): measuring hundreds of cell texts twice is most of the time.
 
-W, H = 880, 420
-PAD_L, PAD_R, PAD_T, PAD_B = 70, 30, 20, 50
+W, H = 880, 420   # default drawing size in CSS pixels (one SVG unit is one pixel)
+BLUE, RED, FUNNEL_BLUE, INK, MUTED, GRID = "#1f5aa0", "#c0392b", "#3b7dd8", "#333333", "#999999", "#e6e8eb"
+
+_RC = {
+    # text stays text (<text>, set by the browser in its sans-serif); matplotlib measures it with
+    # the DejaVu Sans it ships, so the layout does not depend on the fonts of the machine
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "text.parse_math": False,              # a "$" in a segment or company name is just a dollar
+    # the same data gives the same bytes: fixed salt for the ids matplotlib hashes
+    "svg.hashsalt": "kansrijk-report",
+    "font.size": 12,
+    "axes.labelsize": 13,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": "#555555",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": GRID,
+    "grid.linewidth": 1.0,
+    "xtick.color": "#444444",
+    "ytick.color": "#444444",
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "figure.facecolor": "white",
+}
+_PX = 72  # matplotlib's SVG unit is the point (1/72 inch): a figure of w/72 inches is w units wide
 
 
-def _svg_open(name: str, w: int = W, h: int = H, label: str = "") -> str:
+@functools.cache
+def _mpl() -> SimpleNamespace:
+    """matplotlib, imported on first use (about a second: not at import of kansrijk.report)."""
+    import matplotlib
+    from matplotlib import ticker
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    return SimpleNamespace(rc_context=matplotlib.rc_context, Figure=Figure, ticker=ticker, Rectangle=Rectangle)
+
+
+@contextmanager
+def _figure(w: float, h: float, layout: str | None = "constrained"):
+    """A matplotlib Figure of w × h pixels, drawn under the report's settings."""
+    mpl = _mpl()
+    with mpl.rc_context(_RC):
+        yield mpl.Figure(figsize=(w / _PX, h / _PX), layout=layout)
+
+
+def _svg(fig, name: str, title: str, tips: dict[str, str] | None = None) -> str:
+    """The figure as an inline <svg> element: no XML prolog, metadata or xlink namespace (the
+    report holds no URL), ids prefixed with the chart name (unique in the page), sized in pixels,
+    with a <title> tooltip in each group whose gid is a key of `tips`. Call inside `_figure`."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    s = buf.getvalue()
+    s = s[s.index("<svg"):]
+    s = re.sub(r"\s*<metadata>.*?</metadata>", "", s, flags=re.S)
+    s = s.replace('<style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>', "")
+    s = s.replace("xlink:href=", "href=")
+    s = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{name}-{m[1]}"', s)
+    s = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{name}-{m[1]})", s)
+    s = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{name}-{m[1]}"', s)
+    for gid, tip in (tips or {}).items():
+        s = s.replace(f'<g id="{name}-{gid}">', f'<g id="{name}-{gid}"><title>{_e(tip)}</title>', 1)
+    head = re.match(r"<svg [^>]*>", s)
+    vb = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', head[0])
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" data-svg="{_e(name)}" role="img" '
-            f'aria-label="{_e(label)}" viewBox="0 0 {w} {h}" width="{w}" height="{h}">')
+            f'aria-label="{_e(title)}" viewBox="0 0 {vb[1]} {vb[2]}" width="{vb[1]}" height="{vb[2]}">'
+            + s[head.end():])
 
 
-def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    if hi <= lo:
-        hi = lo + 1
-    raw = (hi - lo) / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=mag * 10)
-    start, stop = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
-    ticks, t = [], start
-    while t <= stop + 1e-9 * step:
-        ticks.append(round(t, 10))
-        t += step
-    return ticks
+def _fmt(fmt):
+    return _mpl().ticker.FuncFormatter(lambda v, _pos: fmt(v))
 
 
-class Scale:
-    def __init__(self, d0: float, d1: float, r0: float, r1: float):
-        self.d0, self.d1, self.r0, self.r1 = d0, d1, r0, r1
+def _line_chart(name: str, title: str, xs: list[float], ys: list[float], *, xlabel: str, ylabel: str,
+                xfmt=lambda v: f"{v:g}", yfmt=lambda v: f"{v:g}", xlim: tuple[float, float] | None = None,
+                ylim: tuple[float, float] | None = None, ref_y: float | None = None,
+                mark: tuple[float, float, str] | None = None, w: int = W, h: int = H) -> str:
+    """A curve through (xs, ys); a dashed red line at ref_y; `mark` = (x, y, label): a red dot with its label."""
+    with _figure(w, h) as fig:
+        ax = fig.add_subplot()
+        ax.plot(xs, ys, color=BLUE, linewidth=2.5, solid_joinstyle="round")
+        if ref_y is not None:
+            ax.axhline(ref_y, color=RED, linewidth=1, linestyle=(0, (4, 3)))
+        tips = {}
+        if mark is not None:
+            mx, my, label = mark
+            ax.plot([mx], [my], "o", color=RED, markersize=10, gid="mark", clip_on=False)
+            right = xlim is not None and mx > (xlim[0] + xlim[1]) / 2
+            ax.annotate(label, (mx, my), xytext=(-12 if right else 12, 8), textcoords="offset points",
+                        ha="right" if right else "left", va="bottom", color=RED, fontsize=12)
+            tips["mark"] = label
+        if xlim:
+            ax.set_xlim(*xlim)
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.xaxis.set_major_formatter(_fmt(xfmt))
+        ax.yaxis.set_major_formatter(_fmt(yfmt))
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        return _svg(fig, name, title, tips)
 
-    def __call__(self, v: float) -> float:
-        if self.d1 == self.d0:
-            return (self.r0 + self.r1) / 2
-        return self.r0 + (v - self.d0) / (self.d1 - self.d0) * (self.r1 - self.r0)
+
+def _scatter(name: str, title: str, points: list[dict], *, xlabel: str, ylabel: str,
+             xfmt=lambda v: f"{v:g}", yfmt=lambda v: f"{v:g}", xlim: tuple[float, float] | None = None,
+             ylim: tuple[float, float] | None = None, integer_x: bool = False, ref_y: float | None = None,
+             w: int = W, h: int = H) -> str:
+    """Bubbles; each point: x, y, radius (px), label (in a large bubble, else above it), tip
+    (tooltip), hollow (bool). Drawn largest first so small bubbles stay on top."""
+    with _figure(w, h) as fig:
+        ax = fig.add_subplot()
+        if ref_y is not None:
+            ax.axhline(ref_y, color=RED, linewidth=1, linestyle=(0, (4, 3)))
+        tips = {}
+        for i, p in enumerate(sorted(points, key=lambda p: -p["radius"])):
+            hollow = p.get("hollow", False)
+            ax.scatter([p["x"]], [p["y"]], s=(2 * p["radius"]) ** 2, clip_on=False, gid=f"pt{i}",
+                       facecolors="none" if hollow else BLUE, alpha=None,
+                       edgecolors=BLUE, linewidths=1.2, linestyles=(0, (3, 2)) if hollow else "solid")
+            if not hollow:  # translucent fill, opaque rim
+                ax.collections[-1].set_facecolor((0.122, 0.353, 0.627, 0.45))
+            tips[f"pt{i}"] = p.get("tip", p["label"])
+            inside = p["radius"] >= 18 and not hollow  # a large bubble carries its label (fewer overlaps)
+            ax.annotate(p["label"], (p["x"], p["y"]), xytext=(0, 0 if inside else p["radius"] + 3),
+                        textcoords="offset points", ha="center", va="center" if inside else "bottom",
+                        fontsize=10, color=INK, annotation_clip=False)
+        if xlim:
+            ax.set_xlim(*xlim)
+        if ylim:
+            ax.set_ylim(*ylim)
+        if integer_x:
+            ax.xaxis.set_major_locator(_mpl().ticker.MaxNLocator(nbins=10, integer=True, min_n_ticks=1))
+        ax.xaxis.set_major_formatter(_fmt(xfmt))
+        ax.yaxis.set_major_formatter(_fmt(yfmt))
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        return _svg(fig, name, title, tips)
 
 
-def _axes(x: Scale, y: Scale, xticks: list[float], yticks: list[float], xlabel: str, ylabel: str,
-          xfmt=lambda v: f"{v:g}", yfmt=lambda v: f"{v:g}") -> str:
-    parts = []
-    for t in yticks:
-        yy = y(t)
-        parts.append(f'<line class="grid" x1="{PAD_L}" x2="{W - PAD_R}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
-        parts.append(f'<text class="tick" x="{PAD_L - 6}" y="{yy + 4:.1f}" text-anchor="end">{_e(yfmt(t))}</text>')
-    for t in xticks:
-        xx = x(t)
-        parts.append(f'<line class="grid" y1="{PAD_T}" y2="{H - PAD_B}" x1="{xx:.1f}" x2="{xx:.1f}"/>')
-        parts.append(f'<text class="tick" x="{xx:.1f}" y="{H - PAD_B + 18}" text-anchor="middle">{_e(xfmt(t))}</text>')
-    parts.append(f'<line class="axis" x1="{PAD_L}" x2="{W - PAD_R}" y1="{H - PAD_B}" y2="{H - PAD_B}"/>')
-    parts.append(f'<line class="axis" x1="{PAD_L}" x2="{PAD_L}" y1="{PAD_T}" y2="{H - PAD_B}"/>')
-    parts.append(f'<text class="label" x="{(PAD_L + W - PAD_R) / 2}" y="{H - 10}" text-anchor="middle">{_e(xlabel)}</text>')
-    parts.append(f'<text class="label" transform="translate(16 {(PAD_T + H - PAD_B) / 2}) rotate(-90)" '
-                 f'text-anchor="middle">{_e(ylabel)}</text>')
-    return "\n".join(parts)
+def _hbar_chart(name: str, title: str, labels: list[str], values: list[float | None], fmt,
+                ref: float | None = None, ref_label: str = "", w: int = W) -> str:
+    """One horizontal bar per label (top to bottom in the order given), its value written at its
+    end by `fmt`; negative bars red, a None value says "no figure"; a dashed line at `ref`."""
+    values = [_num(v) for v in values]  # Decimal from a mart, NaN or None: a float or "no figure"
+    n = max(len(labels), 1)
+    h = 50 + n * 21 + 40
+    vals = [v for v in values if v is not None]
+    with _figure(w, h) as fig:
+        ax = fig.add_subplot()
+        tips = {}
+        drawn = [i for i, v in enumerate(values) if v is not None]
+        # one barh call for all bars (a call per bar costs ten times more), then a tooltip per bar
+        bars = ax.barh(drawn, [values[i] for i in drawn], height=0.76,
+                       color=[RED if values[i] < 0 else BLUE for i in drawn])
+        for i, bar in zip(drawn, bars):
+            bar.set_gid(f"bar{i}")
+            tips[f"bar{i}"] = f"{labels[i]}: {fmt(values[i])}"
+        for i, (lab, v) in enumerate(zip(labels, values)):
+            if v is None:
+                ax.annotate("no figure", (0, i), xytext=(4, 0), textcoords="offset points", va="center",
+                            color=MUTED, fontsize=11, in_layout=False)
+                continue
+            # the value right of the bar, or right of zero for a negative bar (clear of the labels)
+            ax.annotate(fmt(v), (max(v, 0.0), i), xytext=(4, 0), textcoords="offset points",
+                        ha="left", va="center", fontsize=11, color=INK, in_layout=False)
+        lo = min([0.0] + vals + ([ref] if ref is not None else []))
+        hi = max([0.0] + vals + ([ref] if ref is not None else []))
+        span = (hi - lo) or 1.0
+        ax.set_xlim(lo - 0.02 * span, hi + 0.2 * span)  # room for the value labels
+        ax.set_ylim(len(labels) - 0.5 if labels else 0.5, -0.5)
+        ax.set_yticks(range(len(labels)), [str(lab) for lab in labels])
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="y", visible=False)
+        ax.xaxis.set_major_locator(_mpl().ticker.MaxNLocator(nbins=5))
+        ax.xaxis.set_major_formatter(_fmt(fmt))
+        if ref is not None:
+            ax.axvline(ref, color=RED, linewidth=1, linestyle=(0, (4, 3)))
+            ax.annotate(ref_label, (ref, -0.5), xytext=(4, 2), textcoords="offset points", va="bottom",
+                        color=RED, fontsize=12, annotation_clip=False)
+        return _svg(fig, name, title, tips)
+
+
+# the name the chart functions (and branches adding charts) call
+_hbars = _hbar_chart
+
+
+def _heatmap(name: str, title: str, rows: list[str], cols: list[str], cells: dict[tuple[int, int], dict],
+             cell_w: int = 40, cell_h: int = 20, show_values: bool = True) -> str:
+    """A grid: rows down the left, columns rotated along the top; cells[(i, j)] = value (0-100,
+    shade), text (written in the cell when show_values), tip, outlined (bool). Absent cells stay blank."""
+    w = 170 + cell_w * len(cols) + 110
+    h = 110 + cell_h * len(rows) + 20
+    mpl = _mpl()
+    with _figure(w, h) as fig:
+        ax = fig.add_subplot()
+        tips = {}
+        for (i, j), c in sorted(cells.items()):
+            share = min(max(c["value"], 0.0), 100.0)
+            gid = f"c{i}-{j}"
+            # add_artist, not add_patch: the limits are set below, no need to grow them per cell
+            ax.add_artist(mpl.Rectangle((j + 0.02, i + 0.04), 0.96, 0.92, gid=gid,
+                                       facecolor=(0.122, 0.353, 0.627, 0.06 + 0.94 * share / 100),
+                                       edgecolor="#222222" if c.get("outlined") else "none",
+                                       linewidth=1.5 if c.get("outlined") else 0))
+            tips[gid] = c.get("tip", "")
+            if show_values:
+                ax.text(j + 0.5, i + 0.5, c["text"], ha="center", va="center", fontsize=10,
+                        color="#ffffff" if share > 55 else "#222222", in_layout=False)
+        ax.set_xlim(0, max(len(cols), 1))
+        ax.set_ylim(max(len(rows), 1), 0)
+        ax.set_xticks([j + 0.5 for j in range(len(cols))], cols, rotation=50, ha="left", rotation_mode="anchor")
+        ax.set_yticks([i + 0.5 for i in range(len(rows))], rows)
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        ax.grid(False)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        return _svg(fig, name, title, tips)
+
+
+def _funnel(name: str, title: str, steps: list[tuple[str, float]], rates: list[str], w: int = W) -> str:
+    """Centred bars, widest = the largest step, each labelled "step: count"; between two bars the
+    text of `rates` (one fewer than steps). Drawn in pixel coordinates."""
+    bar_h, gap, top_pad = 44, 30, 20
+    h = top_pad + len(steps) * bar_h + (len(steps) - 1) * gap + 20
+    top = max((v for _, v in steps), default=0) or 1
+    cx, maxw = w / 2, w - 260
+    mpl = _mpl()
+    with _figure(w, h, layout=None) as fig:
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, w)
+        ax.set_ylim(h, 0)
+        ax.set_axis_off()
+        tips = {}
+        for i, (lab, v) in enumerate(steps):
+            bw = max(maxw * v / top, 2)
+            yy = top_pad + i * (bar_h + gap)
+            ax.add_patch(mpl.Rectangle((cx - bw / 2, yy), bw, bar_h, facecolor=FUNNEL_BLUE, gid=f"step{i}"))
+            tips[f"step{i}"] = f"{lab}: {v:,}"
+            if bw >= 190:
+                ax.text(cx, yy + bar_h / 2, f"{lab}: {v:,}", ha="center", va="center", color="white",
+                        fontsize=14, fontweight="bold")
+            else:  # too narrow for its label: write it beside the bar
+                ax.text(cx + bw / 2 + 8, yy + bar_h / 2, f"{lab}: {v:,}", ha="left", va="center",
+                        color="#222222", fontsize=14, fontweight="bold")
+            if i < len(rates):
+                ax.text(cx, yy + bar_h + gap / 2, f"↓ {rates[i]}", ha="center", va="center", color=RED, fontsize=12)
+        return _svg(fig, name, title, tips)
 
 
 # --------------------------------------------------------------------------- the charts
@@ -236,25 +456,18 @@ def whale_curve(con: duckdb.DuckDBPyConnection) -> Chart:
     peak = pts[peak_i]
     ymin = min(0.0, min(p[2] for p in pts))
     ymax = max(100.0, peak[2])
-    yt = _nice_ticks(ymin, ymax)
-    x = Scale(0, 100, PAD_L, W - PAD_R)
-    y = Scale(min(yt[0], ymin), max(yt[-1], ymax), H - PAD_B, PAD_T)
+    pad = (ymax - ymin) * 0.05
+    # every n-th customer is enough for a 880-pixel line; the peak and the last customer always stay
     keep = set(range(0, len(pts), max(1, len(pts) // WHALE_POINTS))) | {peak_i, len(pts) - 1}
     path = [(0.0, 0.0)] + [(pts[i][1], pts[i][2]) for i in sorted(keep)]
-    d = "M " + " L ".join(f"{x(a):.2f} {y(b):.2f}" for a, b in path)
-    svg = [_svg_open(name, label=title),
-           _axes(x, y, _nice_ticks(0, 100), yt, "cumulative % of customers (most profitable first)",
-                 "cumulative % of net profit", xfmt=lambda v: f"{v:g}%", yfmt=lambda v: f"{v:g}%"),
-           f'<line class="ref" x1="{PAD_L}" x2="{W - PAD_R}" y1="{y(100):.1f}" y2="{y(100):.1f}"/>',
-           f'<path class="curve" d="{d}"/>',
-           f'<circle class="peak" cx="{x(peak[1]):.2f}" cy="{y(peak[2]):.2f}" r="6" data-peak="1">'
-           f"<title>peak: {peak[2]:.1f}% of net profit at {peak[1]:.1f}% of customers</title></circle>",
-           f'<text class="annot" x="{min(x(peak[1]) + 10, W - 260):.1f}" y="{max(y(peak[2]) - 10, PAD_T + 12):.1f}">'
-           f"peak {peak[2]:.1f}% of profit at {peak[1]:.1f}% of customers</text>",
-           "</svg>"]
+    svg = _line_chart(name, title, [a for a, _ in path], [b for _, b in path],
+                      xlabel="cumulative % of customers (most profitable first)",
+                      ylabel="cumulative % of net profit", xfmt=lambda v: f"{v:g}%", yfmt=lambda v: f"{v:g}%",
+                      xlim=(0, 100), ylim=(ymin - pad, ymax + pad), ref_y=100.0,
+                      mark=(peak[1], peak[2], f"peak {peak[2]:.1f}% of profit at {peak[1]:.1f}% of customers"))
     losers = sum(1 for r in rows if (_num(r["net_profit"]) or 0) < 0)
     return Chart(
-        name, title, how, svg="\n".join(svg),
+        name, title, how, svg=svg,
         note=(f"{len(rows):,} customers, total net profit {_eur(total)}; {losers:,} customers lose money and "
               f"take {max(peak[2] - 100, 0):.1f} percentage points of profit back from the peak."),
         attrs={"peak_profit_pct": peak[2], "peak_customer_pct": peak[1], "peak_rank": peak[0],
@@ -289,71 +502,33 @@ def segment_map(con: duckdb.DuckDBPyConnection) -> Chart:
     # bubbles beyond it sit on the edge, hollow, with their real figure in the tooltip
     lo = max(min(0.0, min(margins)), -MARGIN_CLIP)
     hi = min(max(0.0, max(margins)), MARGIN_CLIP)
-    yt = _nice_ticks(lo, hi)
-    x = Scale(0.5, max(ranks) + 0.5, PAD_L + 10, W - PAD_R - 10)
-    y = Scale(yt[0], yt[-1], H - PAD_B, PAD_T)
+    pad = max(hi - lo, 1.0) * 0.1  # room for the largest bubbles and their labels
     rmax = max(max(_num(r["revenue"]) or 0 for r in drawn), 1.0)
-    xt = _nice_ticks(1, max(ranks), min(10, max(ranks))) if max(ranks) > 1 else [1]
-    svg = [_svg_open(name, label=title),
-           _axes(x, y, [t for t in xt if t >= 1 and t == int(t)], yt,
-                 "attractiveness rank (1 = most attractive)", "net margin %", yfmt=lambda v: f"{v:g}%"),
-           f'<line class="ref" x1="{PAD_L}" x2="{W - PAD_R}" y1="{y(0):.1f}" y2="{y(0):.1f}"/>']
-    for r in sorted(drawn, key=lambda r: -(_num(r["revenue"]) or 0)):
-        rad = 4 + 26 * math.sqrt(max(_num(r["revenue"]) or 0, 0) / rmax)
+    points = []
+    for r in drawn:
         m = _num(r["net_margin_pct"])
-        clipped = not (yt[0] <= m <= yt[-1])
-        cx, cy = x(r["attractiveness_rank"]), y(min(max(m, yt[0]), yt[-1]))
-        svg.append(f'<circle class="bubble{" clipped" if clipped else ""}" cx="{cx:.1f}" cy="{cy:.1f}" r="{rad:.1f}" '
-                   f'data-segment="{_e(r["segment_key"])}"><title>{_e(r["segment_key"])}: rank '
-                   f'{r["attractiveness_rank"]}, net margin {_pct(r["net_margin_pct"])}, revenue '
-                   f'{_eur(r["revenue"])}</title></circle>')
-        svg.append(f'<text class="bubble-label" x="{cx:.1f}" y="{cy - rad - 3:.1f}" text-anchor="middle">'
-                   f'{_e(r["segment_key"])}</text>')
-    svg.append("</svg>")
+        points.append({
+            "x": r["attractiveness_rank"], "y": min(max(m, -MARGIN_CLIP), MARGIN_CLIP),
+            "radius": 4 + 26 * math.sqrt(max(_num(r["revenue"]) or 0, 0) / rmax),
+            "label": str(r["segment_key"]), "hollow": abs(m) > MARGIN_CLIP,
+            "tip": (f"{r['segment_key']}: rank {r['attractiveness_rank']}, net margin {_pct(m)}, "
+                    f"revenue {_eur(r['revenue'])}")})
+    svg = _scatter(name, title, points, xlabel="attractiveness rank (1 = most attractive)", ylabel="net margin %",
+                   yfmt=lambda v: f"{v:g}%", xlim=(0, max(ranks) + 1), ylim=(lo - pad, hi + 1.5 * pad),
+                   integer_x=True, ref_y=0.0, w=1100)  # wide: up to 40 labelled bubbles side by side
     skipped = len(rows) - len(drawn)
-    beyond = [r["segment_key"] for r in drawn if not (yt[0] <= _num(r["net_margin_pct"]) <= yt[-1])]
+    beyond = [r["segment_key"] for r in drawn if abs(_num(r["net_margin_pct"])) > MARGIN_CLIP]
     notes = []
     if beyond:
         notes.append(f"Hollow bubbles lie beyond the axis (net margin outside ±{MARGIN_CLIP:g}%): {', '.join(beyond)}.")
     if skipped:
         notes.append(f"{skipped} ranked segment(s) without revenue are not drawn.")
-    return Chart(name, title, how, svg="\n".join(svg),
+    return Chart(name, title, how, svg=svg,
                  note=" ".join(notes),
                  attrs={"segments": len(drawn)},
                  columns=["segment_key", "attractiveness_rank", "attractiveness_score", "revenue",
                           "net_profit", "net_margin_pct"],
                  rows=drawn)
-
-
-def _hbars(name: str, title: str, labels: list[str], values: list[float | None], fmt, ref: float | None = None,
-           ref_label: str = "", w: int = W) -> str:
-    n = max(len(labels), 1)
-    bar_h, gap, left = 16, 5, 100
-    h = PAD_T + 10 + n * (bar_h + gap) + 40
-    vals = [v for v in values if v is not None]
-    lo, hi = min([0.0] + vals + ([ref] if ref is not None else [])), max([0.0] + vals + ([ref] if ref is not None else []))
-    ticks = _nice_ticks(lo, hi if hi > lo else lo + 1)
-    x = Scale(ticks[0], ticks[-1], left, w - 60)
-    out = [_svg_open(name, w=w, h=h, label=title)]
-    for t in ticks:
-        out.append(f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{PAD_T - 4}" y2="{h - 30}"/>')
-        out.append(f'<text class="tick" x="{x(t):.1f}" y="{h - 14}" text-anchor="middle">{_e(fmt(t))}</text>')
-    for i, (lab, v) in enumerate(zip(labels, values)):
-        yy = PAD_T + i * (bar_h + gap)
-        out.append(f'<text class="tick" x="{left - 6}" y="{yy + bar_h - 5}" text-anchor="end">{_e(lab)}</text>')
-        if v is None:
-            out.append(f'<text class="tick muted" x="{left + 4}" y="{yy + bar_h - 5}">no figure</text>')
-            continue
-        x0, x1 = sorted((x(0), x(v)))
-        cls = "bar neg" if v < 0 else "bar"
-        out.append(f'<rect class="{cls}" x="{x0:.1f}" y="{yy}" width="{max(x1 - x0, 1):.1f}" height="{bar_h}" '
-                   f'data-label="{_e(lab)}" data-value="{_e(_raw(v))}"><title>{_e(lab)}: {_e(fmt(v))}</title></rect>')
-        out.append(f'<text class="val" x="{x1 + 4:.1f}" y="{yy + bar_h - 5}">{_e(fmt(v))}</text>')
-    if ref is not None:
-        out.append(f'<line class="ref" x1="{x(ref):.1f}" x2="{x(ref):.1f}" y1="{PAD_T - 4}" y2="{h - 30}"/>')
-        out.append(f'<text class="annot" x="{x(ref) + 4:.1f}" y="{PAD_T - 8}">{_e(ref_label)}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
 
 
 def segment_clv(con: duckdb.DuckDBPyConnection) -> Chart:
@@ -385,6 +560,8 @@ def segment_clv(con: duckdb.DuckDBPyConnection) -> Chart:
                  rows=rows)
 
 
+
+
 def penetration_heatmap(con: duckdb.DuckDBPyConnection) -> Chart:
     name, title = "penetration_heatmap", "Product-group penetration per segment"
     how = ("each cell is the share of the segment's buying customers that buy the product group (darker = "
@@ -410,16 +587,9 @@ def penetration_heatmap(con: duckdb.DuckDBPyConnection) -> Chart:
     segs = sorted(seg_size, key=lambda s: (-seg_size[s], s))[:MAX_SEGMENTS]
     groups = sorted(grp_buyers, key=lambda g: (-grp_buyers[g], g))[:MAX_PRODUCT_GROUPS]
     cell = {(r["segment_key"], r["product_group"]): r for r in rows}
-    left, top, cw, ch = 170, 110, max(28, min(60, (W - 170 - PAD_R) // max(len(groups), 1))), 20
-    w, h = left + cw * len(groups) + 110, top + ch * len(segs) + 20
-    out = [_svg_open(name, w=w, h=h, label=title)]
-    for j, g in enumerate(groups):
-        gx = left + j * cw + cw / 2
-        out.append(f'<text class="tick" transform="translate({gx:.1f} {top - 6}) rotate(-50)">{_e(g)}</text>')
-    drawn = []
+    cw = max(28, min(60, (W - 170 - 30) // max(len(groups), 1)))
+    drawn, cells = [], {}
     for i, s in enumerate(segs):
-        yy = top + i * ch
-        out.append(f'<text class="tick" x="{left - 6}" y="{yy + ch - 6}" text-anchor="end">{_e(s)}</text>')
         for j, g in enumerate(groups):
             r = cell.get((s, g))
             if r is None:
@@ -427,23 +597,16 @@ def penetration_heatmap(con: duckdb.DuckDBPyConnection) -> Chart:
             share = _num(r["buyer_share_pct"]) or 0.0
             drawn.append({"segment_key": s, "product_group": g, "customers": r["customers"],
                           "buyers": r["buyers"], "buyer_share_pct": share, "is_relevant": r["is_relevant"]})
-            alpha = 0.06 + 0.94 * share / 100
-            stroke = ' stroke="#222" stroke-width="1.5"' if r["is_relevant"] else ""
-            out.append(f'<rect class="cell" x="{left + j * cw}" y="{yy}" width="{cw - 1}" height="{ch - 1}" '
-                       f'fill="rgb(31,90,160)" fill-opacity="{alpha:.3f}"{stroke} data-segment="{_e(s)}" '
-                       f'data-group="{_e(g)}" data-value="{_e(_raw(share))}"><title>{_e(s)} × {_e(g)}: '
-                       f'{share:.0f}% of {r["customers"]} buying customers</title></rect>')
-            if cw >= 34:
-                tone = "#fff" if share > 55 else "#222"
-                out.append(f'<text class="cellval" x="{left + j * cw + cw / 2:.1f}" y="{yy + ch - 6}" '
-                           f'text-anchor="middle" fill="{tone}">{share:.0f}</text>')
-    out.append("</svg>")
+            cells[(i, j)] = {"value": share, "text": f"{share:.0f}", "outlined": bool(r["is_relevant"]),
+                             "tip": f"{s} × {g}: {share:.0f}% of {r['customers']} buying customers"}
+    svg = _heatmap(name, title, [str(s) for s in segs], [str(g) for g in groups], cells, cell_w=cw,
+                   show_values=cw >= 34)
     more = []
     if len(seg_size) > len(segs):
         more.append(f"{len(seg_size) - len(segs)} smaller segment(s)")
     if len(grp_buyers) > len(groups):
         more.append(f"{len(grp_buyers) - len(groups)} product group(s)")
-    return Chart(name, title, how, svg="\n".join(out),
+    return Chart(name, title, how, svg=svg,
                  note=("Not shown: " + " and ".join(more) + ".") if more else "",
                  attrs={"segments": len(segs), "product_groups": len(groups)},
                  columns=["segment_key", "product_group", "customers", "buyers", "buyer_share_pct", "is_relevant"],
@@ -465,26 +628,8 @@ def sales_funnel(con: duckdb.DuckDBPyConnection) -> Chart:
     steps = [("calls", f["calls"]), ("appointments", f["appointments"]), ("quotes", f["quotes"]),
              ("orders", f["orders"])]
     rates = [f["call_to_appointment_pct"], f["appointment_to_quote_pct"], f["quote_to_order_pct"]]
-    top = max(v for _, v in steps) or 1
-    bar_h, gap, h = 44, 30, PAD_T + 4 * 44 + 3 * 30 + 20
-    cx, maxw = W / 2, W - 260
-    out = [_svg_open(name, h=h, label=title)]
-    for i, (lab, v) in enumerate(steps):
-        bw = max(maxw * v / top, 2)
-        yy = PAD_T + i * (bar_h + gap)
-        out.append(f'<rect class="bar funnel" x="{cx - bw / 2:.1f}" y="{yy}" width="{bw:.1f}" height="{bar_h}" '
-                   f'data-step="{lab}" data-value="{v}"><title>{lab}: {v:,}</title></rect>')
-        if bw >= 190:
-            out.append(f'<text class="funnel-label" x="{cx:.1f}" y="{yy + bar_h / 2 + 5}" text-anchor="middle">'
-                       f'{lab}: {v:,}</text>')
-        else:  # too narrow for its label: write it beside the bar
-            out.append(f'<text class="funnel-label outside" x="{cx + bw / 2 + 8:.1f}" y="{yy + bar_h / 2 + 5}">'
-                       f'{lab}: {v:,}</text>')
-        if i < 3:
-            out.append(f'<text class="annot" x="{cx:.1f}" y="{yy + bar_h + gap / 2 + 5}" text-anchor="middle">'
-                       f'↓ {_pct(rates[i])}</text>')
-    out.append("</svg>")
-    return Chart(name, title, how, svg="\n".join(out),
+    svg = _funnel(name, title, steps, [_pct(r) for r in rates])
+    return Chart(name, title, how, svg=svg,
                  note=f"Calls to orders: {_pct(f['call_to_order_pct'])}; average won order {_eur(f['avg_won_order_value'])}.",
                  attrs={**{k: v for k, v in steps}, "call_to_appointment_pct": rates[0],
                         "appointment_to_quote_pct": rates[1], "quote_to_order_pct": rates[2],
@@ -529,12 +674,7 @@ main{max-width:1180px;margin:0 auto;padding:16px 24px 48px}
 .chart{overflow-x:auto;background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:14px 20px;margin:18px 0}
 .chart h2{font-size:18px;margin:0 0 4px}.how{margin:0 0 10px;color:#555;font-size:14px}
 .note{color:#555;font-size:14px;margin:8px 0 0}.chart[data-status=missing] .note{color:#8a5a00;font-weight:600}
-svg.plot{max-width:100%;height:auto;display:block;font-size:12px}
-.grid{stroke:#e6e8eb}.axis{stroke:#555}.ref{stroke:#c0392b;stroke-dasharray:4 3}.tick{fill:#444}.label{fill:#333;font-size:13px}
-.curve{fill:none;stroke:#1f5aa0;stroke-width:2.5}.peak{fill:#c0392b}.annot{fill:#c0392b;font-size:12px}
-.bubble{fill:#1f5aa0;fill-opacity:.45;stroke:#1f5aa0}.bubble.clipped{fill:none;stroke-dasharray:3 2}.bubble-label{font-size:10px;fill:#333}
-.bar{fill:#1f5aa0}.bar.neg{fill:#c0392b}.val{font-size:11px;fill:#333}.muted{fill:#999}
-.bar.funnel{fill:#3b7dd8}.funnel-label{fill:#fff;font-weight:600;font-size:14px}.funnel-label.outside{fill:#222}.cellval{font-size:10px}
+svg.plot{max-width:100%;height:auto;display:block;stroke-linejoin:round}
 .pair h3{font-size:14px;margin:4px 0}.pair{display:grid;grid-template-columns:1fr 1fr;gap:8px}
 table.chart-data{border-collapse:collapse;width:100%;font-size:12px}
 table.chart-data th,table.chart-data td{border-bottom:1px solid #e6e8eb;padding:4px 6px;text-align:left;vertical-align:top}

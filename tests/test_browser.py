@@ -211,7 +211,8 @@ def test_report_renders_every_chart_without_errors(demo_build, browser, record_p
         rendered = page.eval("""Array.from(document.querySelectorAll('[data-chart]')).map(c => {
             const box = c.getBoundingClientRect();
             return [c.dataset.chart, c.dataset.status, c.querySelectorAll('svg').length,
-                    c.querySelectorAll('svg circle, svg rect, svg path, svg line').length, box.width, box.height]; })""")
+                    c.querySelectorAll('svg circle, svg rect, svg path, svg line').length, box.width, box.height,
+                    c.querySelectorAll('svg title').length]; })""")
         shot = page.screenshot(demo_build.report_dir / "screenshot.png")
         errors = page.errors()
     finally:
@@ -222,13 +223,14 @@ def test_report_renders_every_chart_without_errors(demo_build, browser, record_p
     parsed = read_report(path)
     charts = {r[0]: r[1:] for r in rendered}
     for name in CHARTS:
-        status, svgs, marks, width, height = charts[name]
+        status, svgs, marks, width, height, tooltips = charts[name]
         assert status == "ok", f"{name} shows a note instead of a chart"
         assert width > 300 and height > 100, f"{name} is not laid out ({width}×{height})"
         if name == "prospect_targets":
             assert page_has_rows(dom, name)
         else:
             assert svgs >= 1 and marks >= 3, f"{name}: {svgs} svg, {marks} marks in the rendered page"
+            assert tooltips >= 1, f"{name}: its marks have no tooltip (svg <title>)"
             assert parsed.charts[name]["svg"] == svgs
     assert shot.stat().st_size > 20_000, "the screenshot looks empty"
 

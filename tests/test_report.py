@@ -9,6 +9,8 @@ give a note instead of a failure.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -97,6 +99,21 @@ def test_report_is_written_offline_with_every_chart(demo_report):
         assert c["attrs"]["status"] == "ok", f"{name}: {c}"
         if name != "prospect_targets":
             assert c["svg"] >= 1, f"{name} has no svg"
+
+
+def test_report_is_deterministic_and_valid_inline_svg(demo_report, demo_build):
+    # the same serving copy gives the same bytes (matplotlib's hashed ids are salted, no dates)
+    _, con, path = demo_report
+    text = path.read_text(encoding="utf-8")
+    assert report.render(con, demo_build.serving) == text
+    # inline SVG only: no XML prolog, DOCTYPE, RDF metadata or xlink namespace inside the page,
+    # and ids unique in the whole page (six drawings share one document)
+    for bad in ("<?xml", "<!DOCTYPE svg", "<metadata", "xlink"):
+        assert bad not in text, bad
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert ids and len(ids) == len(set(ids)), "duplicate ids in the page"
+    for ref in set(re.findall(r'(?:href="#|url\(#)([^")]+)', text)):
+        assert ref in ids, f"reference to a missing id {ref}"
 
 
 def test_whale_peak_equals_mart(demo_report):
@@ -237,6 +254,28 @@ def test_missing_and_empty_marts_give_notes(tmp_path):
         assert parsed.charts[name]["attrs"]["status"] == "missing", name
         assert parsed.charts[name]["svg"] == 0
     assert "no CRM activities" in path.read_text()
+
+
+def test_hbars_draws_each_bar_with_its_figure():
+    # the helper other chart functions call: three labels, 2.0, no figure, -1.0 with a reference at 1.
+    # Each drawn bar carries a tooltip "label: figure"; the missing one says "no figure"; the
+    # negative bar is red (#c0392b), the positive one blue (#1f5aa0); the reference is labelled.
+    svg = report._hbars("demo_bars", "Demo", ["a", "b", "c"], [2.0, None, -1.0], lambda v: f"{v:.1f}",
+                        ref=1.0, ref_label="pays back", w=440)
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="plot" data-svg="demo_bars"')
+    assert svg.rstrip().endswith("</svg>")
+    tips = re.findall(r'<g id="demo_bars-bar(\d)"><title>([^<]*)</title>', svg)
+    assert tips == [("0", "a: 2.0"), ("2", "c: -1.0")]
+    assert "no figure" in svg and "pays back" in svg
+    bar_fill = dict(re.findall(r'<g id="demo_bars-bar(\d)"><title>[^<]*</title>\s*<path [^>]*fill: (#[0-9a-f]{6})', svg))
+    assert bar_fill == {"0": "#1f5aa0", "2": "#c0392b"}
+
+
+def test_importing_the_report_does_not_import_matplotlib():
+    # matplotlib costs about a second to import: only drawing a chart may pull it in
+    code = "import sys, kansrijk.report; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_no_serving_copy_is_one_clear_sentence(tmp_path):
