@@ -46,9 +46,9 @@ class BIError(Exception):
 
 
 def uv_command() -> list[str]:
-    """uv from PATH, else the uv module of this Python (as the Makefile bootstraps it)."""
+    """uv from PATH, else python3's uv module (where the Makefile's `make setup` installs it)."""
     exe = shutil.which("uv")
-    return [exe] if exe else [sys.executable, "-m", "uv"]
+    return [exe] if exe else [shutil.which("python3") or sys.executable, "-m", "uv"]
 
 
 def cache_root() -> Path:

@@ -250,7 +250,7 @@ def pinned_duckdb() -> str:
 
 def read_with_old_duckdb(path: Path) -> subprocess.CompletedProcess:
     """OLD_READER in a separate environment that uv makes (cached) with the pinned older DuckDB."""
-    uv = [shutil.which("uv")] if shutil.which("uv") else [sys.executable, "-m", "uv"]  # as the Makefile finds it
+    uv = [shutil.which("uv")] if shutil.which("uv") else [shutil.which("python3") or sys.executable, "-m", "uv"]
     return subprocess.run(uv + ["run", "--no-project", "--quiet", "--python", "3.11", "--with",
                                           f"duckdb=={pinned_duckdb()}", "python", "-c", OLD_READER, str(path)],
                           capture_output=True, text=True, timeout=600)
