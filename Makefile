@@ -15,11 +15,11 @@ endif
 endef
 $(foreach v,LANDING WAREHOUSE SERVING QUARANTINE DATA_DIR,$(eval $(call setting,$(v))))
 # settings that are not paths pass through as they are (make run FORCE_PUBLISH=1)
-$(foreach v,FORCE_PUBLISH PUBLISH_MAX_SHRINK_PCT,$(if $(strip $($(v))),$(eval export KANSRIJK_$(v) := $($(v)))))
+$(foreach v,FORCE_PUBLISH PUBLISH_MAX_SHRINK_PCT SERVING_STORAGE_VERSION,$(if $(strip $($(v))),$(eval export KANSRIJK_$(v) := $($(v)))))
 CUSTOMERS ?= 100000
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: help setup run test fuzz cdnow bench report docs ui
+.PHONY: help setup run test fuzz cdnow bench report docs ui bi
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -53,3 +53,6 @@ docs: setup ## write the dbt docs site to <data dir>/docs/
 ui: setup ## start the Dagster UI on 127.0.0.1 with the schedules and sensors
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	@$(UV) run --frozen --no-sync dagster dev -h 127.0.0.1 -p $${KANSRIJK_UI_PORT:-3000}
+
+bi: setup ## Apache Superset on the serving copy (read-only) with the kansrijk dashboard, on 127.0.0.1:8088
+	@$(PY) -m kansrijk.bi --port $${KANSRIJK_BI_PORT:-8088}

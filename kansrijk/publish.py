@@ -286,7 +286,11 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
 
     salt = pseudonym_salt(settings) if settings.pseudonymise else None
     try:
-        con = duckdb.connect(str(tmp))
+        # Written in the storage format of KANSRIJK_SERVING_STORAGE_VERSION (default v1.4.0): the BI
+        # tools' own DuckDB (1.4 in Superset's duckdb-engine and Evidence) cannot open a newer file.
+        con = duckdb.connect()
+        con.execute(f"attach '{tmp}' as serving (storage_version '{settings.serving_storage_version}')")
+        con.execute("use serving")
         con.execute(f"attach '{settings.warehouse}' as wh (read_only)")
         con.execute("create schema marts")
         counts: dict[str, int] = {}
@@ -322,7 +326,9 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
              json.dumps(guard_report)],
         )
         con.execute("detach wh")
-        con.execute("checkpoint")
+        con.execute("checkpoint serving")
+        con.execute("use memory")
+        con.execute("detach serving")
         con.close()
         pause_point(settings, "publish")  # crash-test hook; see its docstring
         os.replace(tmp, serving)  # the atomic swap

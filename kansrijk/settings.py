@@ -44,6 +44,9 @@ class Settings:
     # the override that publishes anyway (a shrink, an emptied or dropped mart, a changed column)
     publish_max_shrink_pct: float = 50.0
     force_publish: bool = False
+    # The DuckDB storage format the serving copy is written in: the oldest DuckDB the documented BI
+    # readers bring (Superset's duckdb-engine env and Evidence's @duckdb/node-api: DuckDB 1.4) must open it
+    serving_storage_version: str = "v1.4.0"
     # Dagster: when the scheduled refresh runs (cron, in this IANA time zone)
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "Europe/Amsterdam"
@@ -92,9 +95,9 @@ class Settings:
             env["KANSRIJK_SPARK_WAREHOUSE_DIR"] = str(self.spark_warehouse_dir)
         return env
 
-    def process_env(self) -> dict[str, str]:
-        """The environment of a dbt (or report) child process: this one's plus :meth:`dbt_env`."""
-        env = dict(os.environ)
+    def process_env(self, drop: tuple[str, ...] = ()) -> dict[str, str]:
+        """The environment of a child process (dbt, Superset): this one's, less `drop`, plus :meth:`dbt_env`."""
+        env = {k: v for k, v in os.environ.items() if k not in drop}
         env.update(self.dbt_env())
         env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         return env
@@ -179,6 +182,7 @@ def load(**overrides: str | Path | None) -> Settings:
         spark_shuffle_partitions=env("SPARK_SHUFFLE_PARTITIONS") or "2",
         test_pause_at=env("TEST_PAUSE_AT"),
         test_pause_seconds=float(env("TEST_PAUSE_SECONDS") or 300),
+        serving_storage_version=env("SERVING_STORAGE_VERSION") or "v1.4.0",
     )
 
 
@@ -202,6 +206,20 @@ def _writable_file(setting: str, p: Path) -> None:
     _writable_dir(setting, p.parent)
 
 
+def _known_storage_version(version: str) -> bool:
+    """DuckDB itself says whether it can write this storage version (its list of releases, or latest)."""
+    import duckdb
+
+    if "'" in version:
+        return False
+    with duckdb.connect() as con:
+        try:
+            con.execute(f"attach ':memory:' as probe (storage_version '{version}')")
+        except duckdb.InvalidInputException:
+            return False
+    return True
+
+
 def check(s: Settings, *, need_landing: bool = True) -> Settings:
     """Fail with one sentence naming the setting before anything is written."""
     _writable_dir("KANSRIJK_DATA_DIR", s.data_dir)
@@ -221,6 +239,9 @@ def check(s: Settings, *, need_landing: bool = True) -> Settings:
     if not 0 <= s.publish_max_shrink_pct <= 100:  # NaN fails this too
         raise SettingError(f"KANSRIJK_PUBLISH_MAX_SHRINK_PCT={_env('PUBLISH_MAX_SHRINK_PCT')} is not a percentage:"
                            " set it to a number from 0 to 100 (default 50).")
+    if not _known_storage_version(s.serving_storage_version):
+        raise SettingError(f"KANSRIJK_SERVING_STORAGE_VERSION={s.serving_storage_version} is not a DuckDB storage version:"
+                           " set it like v1.4.0 (the oldest DuckDB that must read the serving copy) or latest.")
     force = _env("FORCE_PUBLISH")
     if force is not None and force.strip().lower() not in _FLAG_VALUES:
         raise SettingError(f"KANSRIJK_FORCE_PUBLISH={force} is not a yes/no value: set it to 1 to publish"

@@ -6,12 +6,21 @@ warehouse in between (a second delivery, ingested and built). Each read checks t
 the newest `marts.publish_log` row's `row_counts` equals the actual `count(*)` of every
 mart in the same connection: a torn publish would break that equality. A BI tool's
 SQLAlchemy URL (duckdb-engine, read-only) reflects and reads every mart.
+
+The BI tools' own DuckDB is older (1.4 in Superset's duckdb-engine and in Evidence): the demo
+serving copy is read, every mart and every row, by the DuckDB pinned in
+bi/superset/requirements.txt in a separate environment that uv makes, and gives the same figures
+as DuckDB 2; the same reader refuses a file in DuckDB 2's own format (the control).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing as mp
+import shutil
+import subprocess
+import sys
 import time
 from datetime import date
 from decimal import Decimal as D
@@ -206,3 +215,85 @@ def test_bi_tool_reads_every_mart_through_sqlalchemy(served):
             conn.exec_driver_sql("create table marts.scratch (x int)")
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- older DuckDB readers
+
+OLD_READER = r'''
+import json, sys
+import duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+out = {"version": duckdb.__version__, "tables": {}}
+for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall():
+    cols = con.execute("select column_name, data_type from duckdb_columns() where schema_name = 'marts'"
+                       " and table_name = ? order by column_index", [t]).fetchall()
+    # every column read to the last row: count of values, and the exact sum of the numeric ones
+    exprs = ["count(*)"] + [f'count("{c}")' for c, _ in cols] + [
+        f'cast(sum("{c}") as varchar)' for c, d in cols if d.startswith(("DECIMAL", "BIGINT", "INTEGER"))]
+    out["tables"][t] = {"columns": [c for c, _ in cols],
+                        "figures": [str(v) for v in con.execute(f'select {", ".join(exprs)} from marts."{t}"').fetchone()]}
+print(json.dumps(out))
+'''
+
+
+def pinned_duckdb() -> str:
+    """The DuckDB version the documented BI readers bring: the pin in bi/superset/requirements.txt
+    (Superset's duckdb-engine; Evidence's @duckdb/node-api 1.4.2 embeds the same release)."""
+    import re
+
+    from kansrijk.settings import REPO_ROOT
+
+    m = re.search(r"^duckdb==(\S+)$", (REPO_ROOT / "bi" / "superset" / "requirements.txt").read_text(), re.M)
+    assert m, "bi/superset/requirements.txt pins no duckdb"
+    return m.group(1)
+
+
+def read_with_old_duckdb(path: Path) -> subprocess.CompletedProcess:
+    """OLD_READER in a separate environment that uv makes (cached) with the pinned older DuckDB."""
+    uv = [shutil.which("uv")] if shutil.which("uv") else [shutil.which("python3") or sys.executable, "-m", "uv"]
+    return subprocess.run(uv + ["run", "--no-project", "--quiet", "--python", "3.11", "--with",
+                                          f"duckdb=={pinned_duckdb()}", "python", "-c", OLD_READER, str(path)],
+                          capture_output=True, text=True, timeout=600)
+
+
+def figures_here(path: Path) -> dict:
+    """The same figures read by the same script with this environment's DuckDB 2 (the second reader)."""
+    done = subprocess.run([sys.executable, "-c", OLD_READER, str(path)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)["tables"]
+
+
+def test_serving_copy_opens_in_the_bi_tools_older_duckdb(demo_build, tmp_path):
+    from kansrijk.publish import publish_parquet
+    from tests.test_serving_contract import CONTRACT, parse_contract
+
+    assert demo_build.serving_storage_version == "v1.4.0"  # the documented default
+    with duckdb.connect(str(demo_build.serving), read_only=True) as con:
+        tags = con.execute("select tags from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    assert tags["storage_version"].startswith("v1.4.0"), tags
+
+    done = read_with_old_duckdb(demo_build.serving)
+    assert done.returncode == 0, done.stderr[-2000:]
+    old = json.loads(done.stdout)
+    assert old["version"] == pinned_duckdb()
+    # every mart, every column, every row: the old reader sees what DuckDB 2 sees
+    assert old["tables"] == figures_here(demo_build.serving)
+    for table, (grain, columns) in parse_contract(CONTRACT.read_text()).items():
+        assert table in old["tables"], f"marts.{table} not readable by DuckDB {old['version']}"
+        assert set(grain + columns) <= set(old["tables"][table]["columns"]), table
+
+    # control: the same reader cannot open DuckDB 2's own format, so the test above means something
+    newer = tmp_path / "newer.duckdb"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{newer}' as n (storage_version 'latest')")
+        con.execute("create table n.t as select 1 as x")
+    refused = read_with_old_duckdb(newer)
+    assert refused.returncode != 0 and "version" in refused.stderr.lower(), refused.stderr[-2000:]
+
+    # the Parquet export reads the older-format copy too
+    copy = tmp_path / "serving.duckdb"
+    shutil.copyfile(demo_build.serving, copy)
+    target = publish_parquet(dataclasses.replace(demo_build, serving=copy), ["dim_customer", "mart_whale_curve"])
+    with duckdb.connect() as con:
+        n = con.execute(f"select count(*) from '{target / 'dim_customer.parquet'}'").fetchone()[0]
+    assert n == int(old["tables"]["dim_customer"]["figures"][0])

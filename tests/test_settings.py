@@ -61,3 +61,13 @@ def test_settings_default_under_data_dir(tmp_path):
         assert s.serving == tmp_path / "d" / "serving.duckdb"
         assert s.quarantine == tmp_path / "d" / "quarantine"
         assert s.demo and s.landing == tmp_path / "d" / "demo" / "landing"
+
+
+def test_serving_storage_version_is_checked_by_duckdb(tmp_path):
+    with kansrijk_env(tmp_path / "data", None) as s:
+        assert settings_mod.check(s).serving_storage_version == "v1.4.0"
+    with kansrijk_env(tmp_path / "data", None, serving_storage_version="v1.1.0") as s:
+        assert settings_mod.check(s).serving_storage_version == "v1.1.0"
+    with kansrijk_env(tmp_path / "data", None, serving_storage_version="1.4") as s, \
+            pytest.raises(SettingError, match="SERVING_STORAGE_VERSION=1.4 is not a DuckDB storage version"):
+        settings_mod.check(s)
