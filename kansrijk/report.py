@@ -562,9 +562,9 @@ def customers_at_risk(con: duckdb.DuckDBPyConnection) -> Chart:
     name, title = "customers_at_risk", f"Customers at risk: the top {TOP_TARGETS} by value at risk"
     how = ("valuable customers that are slipping (P(alive) low, or silent well beyond their own rhythm), most "
            "value at risk first; the reason says why. `make lists` writes the list per account owner for the CRM.")
-    cols = ["at_risk_rank", "company_name", "owner", "crm_account_id", "prob_alive", "value_at_risk", "reason"]
-    rows = _fetch(con, f"select {', '.join(cols)} from marts.mart_customer_at_risk "
-                       f"order by at_risk_rank limit {TOP_TARGETS}")
+    cols = ["at_risk_rank", "company_name", "owner", "crm_account_id", "prob_alive_pct", "value_at_risk", "reason"]
+    rows = _fetch(con, "select at_risk_rank, company_name, owner, crm_account_id, prob_alive * 100 as prob_alive_pct, "
+                       f"value_at_risk, reason from marts.mart_customer_at_risk order by at_risk_rank limit {TOP_TARGETS}")
     if rows is None:
         return _missing(name, title, how, "No at-risk list: marts.mart_customer_at_risk is not in the serving copy.")
     if not rows:

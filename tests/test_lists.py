@@ -106,3 +106,36 @@ def test_demo_lists_hold_the_marts(demo_build):
     # the demo's customers have CRM accounts: the lists carry ids to import on
     with_ids = sum(1 for v in at_risk.values() if v[0])
     assert with_ids > 0
+
+
+def test_at_risk_rule_on_demo(demo_build):
+    """mart_customer_at_risk against the rule re-applied in pandas (docs block customer_at_risk, defaults):
+    active and lapsed customers; value = Σ (revenue - cost of goods) of their invoice lines in the 365
+    days up to their last purchase day (as-of date - days_silent); valuable = top 20 % by that value
+    (percent rank < 0.2) and value > 0; slipping = P(alive) < 0.5, or silent >= 30 days and > 2 × rhythm."""
+    import pandas as pd
+
+    with duckdb.connect(str(demo_build.serving), read_only=True) as con:
+        cust = con.sql(
+            "select d.customer_key, d.days_silent, d.rhythm_interval_days, d.as_of_date, c.prob_alive "
+            "from marts.dim_customer d left join marts.mart_customer_clv c using (customer_key) "
+            "where d.lifecycle_status in ('active', 'lapsed')").df()
+        mart = con.sql("select customer_key, value_at_risk, at_risk_rank from marts.mart_customer_at_risk").df()
+    with duckdb.connect(str(demo_build.warehouse), read_only=True) as con:
+        lines = con.sql("select customer_key, invoice_date, revenue - cost_of_goods as margin "
+                        "from intermediate.int_sales_lines where not is_orphan").df()
+    cust["last"] = pd.to_datetime(cust["as_of_date"]) - pd.to_timedelta(cust["days_silent"], unit="D")
+    lines["invoice_date"] = pd.to_datetime(lines["invoice_date"])
+    m = lines.merge(cust[["customer_key", "last"]], on="customer_key")
+    m = m[(m["invoice_date"] <= m["last"]) & (m["invoice_date"] > m["last"] - pd.Timedelta(days=365))]
+    cust["value"] = cust["customer_key"].map(m.groupby("customer_key")["margin"].sum().astype(float)).fillna(0.0)
+    cust["pct_rank"] = (cust["value"].rank(ascending=False, method="min") - 1) / (len(cust) - 1)
+    slipping = (cust["prob_alive"] < 0.5) | ((cust["days_silent"] >= 30)
+                                             & (cust["days_silent"] > 2 * cust["rhythm_interval_days"]))
+    want = cust[(cust["value"] > 0) & (cust["pct_rank"] < 0.2) & slipping].sort_values("value", ascending=False)
+    assert len(want) > 0
+    assert set(mart["customer_key"]) == set(want["customer_key"])
+    got = mart.set_index("customer_key")["value_at_risk"].astype(float)
+    for key, value in zip(want["customer_key"], want["value"]):
+        assert got[key] == pytest.approx(value, abs=0.005)
+    assert list(mart.sort_values("at_risk_rank")["customer_key"]) == list(want["customer_key"])
