@@ -19,7 +19,7 @@ $(foreach v,FORCE_PUBLISH PUBLISH_MAX_SHRINK_PCT SERVING_STORAGE_VERSION,$(if $(
 CUSTOMERS ?= 100000
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: help setup run test fuzz cdnow bench report docs ui bi
+.PHONY: help setup run test fuzz cdnow bench report lists docs ui bi
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench: setup ## performance benchmark (CUSTOMERS=100000 default, CUSTOMERS=10000
 
 report: setup ## write the offline segment report from the serving copy
 	@$(PY) -m kansrijk.report
+
+lists: setup ## write the target and at-risk lists per account owner as CSV to <data dir>/lists/<owner>/
+	@$(PY) -m kansrijk.lists
 
 docs: setup ## write the dbt docs site to <data dir>/docs/
 	@$(PY) -m kansrijk.docs

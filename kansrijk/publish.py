@@ -20,7 +20,8 @@ serving copy byte-identical, the reasons in ``<data dir>/publish_blocked.json``)
 VOLATILE_MARTS may shrink or empty legitimately from one delivery to the next and are checked
 for missing and changed columns only: ``mart_prospect_targets`` is cut at the addresses the
 revenue gap needs (0 when existing customers cover the target, the whole candidate list when
-the need cannot be computed). The demo refreshed delivery by delivery moves no other mart by
+the need cannot be computed); ``mart_customer_at_risk`` is empty when no valuable customer is slipping;
+``clv_prob_alive_matrix`` is empty when the BG/NBD fit fails (a statistic never stops a publish). The demo refreshed delivery by delivery moves no other mart by
 more than 20 %. Column types cannot differ by data: every mart has an enforced dbt contract,
 and the serving tables are created from the warehouse DDL, pseudonymised or not.
 ``KANSRIJK_FORCE_PUBLISH=1`` (``make run FORCE_PUBLISH=1``) publishes anyway; every publish
@@ -49,7 +50,7 @@ class PublishError(Exception):
 
 # Publish guards (see the module docstring).
 SHRINK_MIN_ROWS = 100
-VOLATILE_MARTS = frozenset({"mart_prospect_targets"})
+VOLATILE_MARTS = frozenset({"mart_prospect_targets", "mart_customer_at_risk", "clv_prob_alive_matrix"})
 
 
 @dataclass(frozen=True)

@@ -662,7 +662,66 @@ def prospect_targets(con: duckdb.DuckDBPyConnection) -> Chart:
     return Chart(name, title, how, note=note, attrs=attrs, columns=shown, rows=rows, visible_table=True)
 
 
-CHARTS = (whale_curve, segment_map, segment_clv, penetration_heatmap, sales_funnel, prospect_targets)
+def clv_tracking(con: duckdb.DuckDBPyConnection) -> Chart:
+    name, title = "clv_tracking", "CLV tracking: expected against actual repeat purchases, week by week"
+    how = ("cumulative repeat purchases of the customers the CLV model learned from: the dashed line is what the "
+           "model expects, the solid one what they bought; weeks right of the vertical line are the holdout, which "
+           "the model did not see. Lines that stay together mean the CLV figures can be trusted.")
+    rows = _fetch(con, "select week, week_end, is_holdout, expected_cumulative_repeat_purchases as expected, "
+                       "actual_cumulative_repeat_purchases as actual from marts.clv_tracking order by week")
+    if rows is None:
+        return _missing(name, title, how, "No tracking curve: marts.clv_tracking is not in the serving copy.")
+    if not rows:
+        return _missing(name, title, how, "No tracking curve: no customer has a purchase in the CLV window.")
+    last = rows[-1]
+    fitted = last["expected"] is not None
+    top = max([_num(r["actual"]) or 0.0 for r in rows] + [_num(r["expected"]) or 0.0 for r in rows] + [1.0])
+    x = Scale(0, rows[-1]["week"], PAD_L, W - PAD_R)
+    yt = _nice_ticks(0, top)
+    y = Scale(0, yt[-1], H - PAD_B, PAD_T)
+    svg = [_svg_open(name, label=title),
+           _axes(x, y, _nice_ticks(0, rows[-1]["week"]), yt, "week (week 1 = the first purchase in the data)",
+                 "cumulative repeat purchases")]
+    for col, cls in (("actual", "curve"), ("expected", "curve expected")):
+        pts = [(r["week"], _num(r[col])) for r in rows if r[col] is not None]
+        if pts:
+            d = "M " + " L ".join(f"{x(a):.2f} {y(b):.2f}" for a, b in [(0, 0.0)] + pts)
+            style = ' style="stroke-dasharray:6 4;stroke:#c0392b"' if col == "expected" else ""
+            svg.append(f'<path class="{cls}" data-line="{col}" d="{d}"{style}/>')
+    holdout = [r["week"] for r in rows if r["is_holdout"]]
+    if holdout:
+        xx = x(holdout[0] - 1)
+        svg.append(f'<line class="ref" x1="{xx:.1f}" x2="{xx:.1f}" y1="{PAD_T}" y2="{H - PAD_B}"/>')
+    svg.append("</svg>")
+    note = (f"Through week {last['week']} ({last['week_end']}): {_int(last['actual'])} repeat purchases, "
+            + (f"{_int(last['expected'])} expected." if fitted else
+               "no expected curve: the BG/NBD model could not be fitted (see marts.clv_model_fit).")
+            + ("" if holdout else " No holdout window is set, so every week is calibration (docs: clv_holdout_window)."))
+    return Chart(name, title, how, svg="\n".join(svg), note=note,
+                 attrs={"weeks": len(rows), "holdout_weeks": len(holdout), "expected_final": last["expected"],
+                        "actual_final": last["actual"]},
+                 columns=["week", "week_end", "is_holdout", "expected", "actual"], rows=rows)
+
+
+def customers_at_risk(con: duckdb.DuckDBPyConnection) -> Chart:
+    name, title = "customers_at_risk", f"Customers at risk: the top {TOP_TARGETS} by value at risk"
+    how = ("valuable customers that are slipping (P(alive) low, or silent well beyond their own rhythm), most "
+           "value at risk first; the reason says why. `make lists` writes the list per account owner for the CRM.")
+    cols = ["at_risk_rank", "company_name", "owner", "crm_account_id", "prob_alive_pct", "value_at_risk", "reason"]
+    rows = _fetch(con, "select at_risk_rank, company_name, owner, crm_account_id, prob_alive * 100 as prob_alive_pct, "
+                       f"value_at_risk, reason from marts.mart_customer_at_risk order by at_risk_rank limit {TOP_TARGETS}")
+    if rows is None:
+        return _missing(name, title, how, "No at-risk list: marts.mart_customer_at_risk is not in the serving copy.")
+    if not rows:
+        return _missing(name, title, how, "No customer at risk: no valuable customer is slipping.")
+    total, value = con.execute(
+        "select count(*), coalesce(sum(value_at_risk), 0) from marts.mart_customer_at_risk").fetchone()
+    return Chart(name, title, how, note=f"{total:,} customers at risk, {_eur(value)} gross margin a year at stake.",
+                 attrs={"customers": total, "value_at_risk": value}, columns=cols, rows=rows, visible_table=True)
+
+
+CHARTS = (whale_curve, segment_map, segment_clv, penetration_heatmap, sales_funnel, prospect_targets,
+          clv_tracking, customers_at_risk)
 
 
 # --------------------------------------------------------------------------- page

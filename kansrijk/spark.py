@@ -35,7 +35,7 @@ from kansrijk import settings as settings_mod
 from kansrijk.dbt_cli import failures
 from kansrijk.settings import REPO_ROOT, Settings
 
-CLV_MODELS = ("int_clv_parameters_fitted", "int_clv_purchases_predicted")
+CLV_MODELS = ("int_clv_parameters_fitted", "int_clv_purchases_predicted", "int_clv_repeat_purchases_expected")
 CLV_DIR = REPO_ROOT / "models" / "intermediate" / "clv"
 CLV_SCHEMA = "clv_fit"
 INTERMEDIATE_SCHEMA = "intermediate"

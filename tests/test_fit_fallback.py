@@ -224,3 +224,34 @@ def test_scorecard_and_profitability_denominators(eight):
                        " where segment_key = '46-small' order by period").fetchall()
     assert sc == [(D("300.00"), D("400.00"), 300, 400)]
     assert prof == [("2025", 8, 2), ("all", 8, 2)]
+
+
+def test_clv_diagnostics_say_so_without_a_fit(eight):
+    """Issue 23: without a fit and without a holdout the diagnostics are empty or null, never wrong.
+
+    Tracking by hand: week 1 starts 2025-01-06 (E1, E2, E4's first purchase); the window ends at the
+    calibration end 2025-02-26 (51 days: weeks 1..8, week 8 cut at 02-26). Repeat purchase days and
+    their week (days since 01-06 // 7 + 1): E2 01-20 (w3), E4 01-27 (w4), E1 02-03 (w5), E5 02-05 (w5),
+    E3 02-10 (w6), E2 02-17 (w7), E4 02-24 (w8), E6 02-26 (w8): per week 0 0 1 1 2 1 1 2, cumulative
+    0 0 1 2 4 5 6 8 (= Σx 8). Customers by week end: w1 (01-12) E1 E2 E4 E5 E6 = 5, w2 (01-19) + E3 E7
+    = 7, w6 (02-16) + E8 = 8.
+    At risk by hand: nobody is silent 30 days or more and more than twice its rhythm (E7, one purchase on
+    01-15, is silent 42 days; the median rhythm of the repeat buyers, 28 days, doubled is 56), and
+    P(alive) is null without BG/NBD: the list is empty.
+    """
+    s, _, _ = eight
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        rows = con.sql(
+            "select week, week_start, week_end, is_holdout, customers, expected_cumulative_repeat_purchases,"
+            " actual_repeat_purchases, actual_cumulative_repeat_purchases from marts.clv_tracking order by week"
+        ).fetchall()
+        empty = {t: con.sql(f"select count(*) from marts.{t}").fetchall()[0][0] for t in (
+            "clv_holdout_by_frequency", "clv_holdout_error_segment", "clv_prob_alive_matrix", "mart_customer_at_risk")}
+    assert [r[0] for r in rows] == list(range(1, 9))
+    assert (rows[0][1], rows[0][2], rows[-1][1], rows[-1][2]) == (
+        date(2025, 1, 6), date(2025, 1, 12), date(2025, 2, 24), date(2025, 2, 26))
+    assert [r[6] for r in rows] == [0, 0, 1, 1, 2, 1, 1, 2]
+    assert [r[7] for r in rows] == [0, 0, 1, 2, 4, 5, 6, 8]
+    assert [r[4] for r in rows] == [5, 7, 7, 7, 7, 8, 8, 8]
+    assert all(r[5] is None and r[3] is False for r in rows)
+    assert empty == dict.fromkeys(empty, 0)

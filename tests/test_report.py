@@ -20,7 +20,8 @@ import pytest
 from kansrijk import report
 from tests.support import kansrijk_env
 
-CHARTS = ("whale_curve", "segment_map", "segment_clv", "penetration_heatmap", "sales_funnel", "prospect_targets")
+CHARTS = ("whale_curve", "segment_map", "segment_clv", "penetration_heatmap", "sales_funnel", "prospect_targets",
+          "clv_tracking", "customers_at_risk")
 
 
 # --------------------------------------------------------------------------- reading the report back
@@ -97,7 +98,7 @@ def test_report_is_written_offline_with_every_chart(demo_report):
     for name in CHARTS:
         c = parsed.charts[name]
         assert c["attrs"]["status"] == "ok", f"{name}: {c}"
-        if name != "prospect_targets":
+        if name not in ("prospect_targets", "customers_at_risk"):
             assert c["svg"] >= 1, f"{name} has no svg"
 
 
@@ -173,6 +174,29 @@ def test_first_target_rows_equal_mart(demo_report):
         assert (int(r["target_rank"]), r["customer_key"], r["lifecycle_status"], r["segment_key"]) == m[:4]
         assert r["attractiveness_rank"] == ("" if m[4] is None else str(m[4]))
         assert r["reason"] == (m[5] or "")
+
+
+def test_clv_tracking_equals_mart(demo_report):
+    parsed, con, _ = demo_report
+    c = parsed.charts["clv_tracking"]
+    mart = con.execute("select week, expected_cumulative_repeat_purchases, actual_cumulative_repeat_purchases "
+                       "from marts.clv_tracking order by week").fetchall()
+    assert len(c["rows"]) == len(mart) == int(c["attrs"]["weeks"]) > 0
+    for r, (week, expected, actual) in zip(c["rows"], mart):
+        assert int(r["week"]) == week and int(r["actual"]) == actual
+        assert close(num(r["expected"]), expected, 1e-6)
+    assert int(c["attrs"]["actual-final"]) == mart[-1][2]
+
+
+def test_at_risk_rows_equal_mart(demo_report):
+    parsed, con, _ = demo_report
+    rows = parsed.charts["customers_at_risk"]["rows"]
+    mart = con.execute("select at_risk_rank, crm_account_id, value_at_risk, reason from marts.mart_customer_at_risk "
+                       f"order by at_risk_rank limit {report.TOP_TARGETS}").fetchall()
+    assert len(rows) == len(mart) > 0
+    for r, (rank, account, value, reason) in zip(rows, mart):
+        assert int(r["at_risk_rank"]) == rank and r["crm_account_id"] == (account or "")
+        assert close(num(r["value_at_risk"]), value) and r["reason"] == reason
 
 
 def test_segment_map_equals_marts(demo_report):

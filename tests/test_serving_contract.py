@@ -100,3 +100,34 @@ def test_publish_log_records_the_build(serving):
     deliveries, inv, counts = rows[0]
     assert deliveries and inv
     assert '"dim_customer"' in counts
+
+
+# Planned additions (v1.1) of the contract that are built: names and columns as the contract fixes them.
+PLANNED_BUILT = {
+    "clv_tracking": (["week"], ["expected_cumulative_repeat_purchases", "actual_cumulative_repeat_purchases",
+                                "is_holdout"]),
+    "mart_customer_at_risk": (["customer_key"], ["owner", "crm_account_id", "prob_alive", "value_at_risk", "reason"]),
+}
+
+
+def test_planned_names_are_the_contracts():
+    text = CONTRACT.read_text()
+    for table, (grain, columns) in PLANNED_BUILT.items():
+        # the bullet of the table, with its continuation lines
+        line = re.search(rf"^- `{table}`.*?(?=^- |^$|\Z)", text, flags=re.M | re.S).group(0)
+        assert f"grain `{grain[0]}`" in line and all(f"`{c}`" in line for c in columns), table
+
+
+@pytest.mark.parametrize("table", sorted(PLANNED_BUILT))
+def test_serving_copy_has_planned_table(serving, table):
+    grain, columns = PLANNED_BUILT[table]
+    have = {r[0] for r in serving.sql(
+        f"select column_name from information_schema.columns where table_schema = 'marts' and table_name = '{table}'"
+    ).fetchall()}
+    assert not [c for c in grain + columns if c not in have], f"marts.{table} lacks planned columns"
+    keys = ", ".join(grain)
+    dupes, n = serving.sql(
+        f"select (select count(*) from (select {keys} from marts.{table} group by {keys} having count(*) > 1)),"
+        f" (select count(*) from marts.{table})"
+    ).fetchall()[0]
+    assert dupes == 0 and n > 0, f"marts.{table}: grain not a key or empty on the demo data"

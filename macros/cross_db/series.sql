@@ -13,3 +13,18 @@
 {% macro spark__month_starts(first_month, last_month) -%}
     explode(sequence(cast({{ first_month }} as date), cast({{ last_month }} as date), interval 1 month))
 {%- endmacro %}
+
+{#- integers(first, last): one row per integer from first to last (inclusive), as a select-list
+    expression like month_starts. Callers keep last >= first (Spark's sequence() fails on a
+    descending range without a step). -#}
+{% macro integers(first, last) -%}
+    {{ return(adapter.dispatch('integers', 'kansrijk')(first, last)) }}
+{%- endmacro %}
+
+{% macro default__integers(first, last) -%}
+    cast(unnest(generate_series(cast({{ first }} as bigint), cast({{ last }} as bigint))) as bigint)
+{%- endmacro %}
+
+{% macro spark__integers(first, last) -%}
+    explode(sequence(cast({{ first }} as bigint), cast({{ last }} as bigint)))
+{%- endmacro %}

@@ -1,8 +1,6 @@
 {#- One row per customer with at least one purchase up to the calibration end: the RFM summary the
-    BG/NBD and Gamma-Gamma models read. A purchase is a customer-day with a non-credit invoice whose
-    revenue (invoice lines of that day summed, credit notes included) is not negative: a day that
-    credit notes outweigh is no purchase, a free delivery (revenue 0, as in CDNOW) is one. Frequency
-    counts repeat purchase days, recency
+    BG/NBD and Gamma-Gamma models read. Purchases (customer-days) come from int_clv_purchase_days.
+    Frequency counts repeat purchase days, recency
     and age are in weeks (days / 7). Margin comes from mart_customer_profitability (months up to the
     calibration end): forward contribution (var clv_margin: contribution, default) or gross margin. Holdout purchases (after the calibration end up to var clv_holdout_end) are
     only counted here for clv_holdout_check; the models never see them. -#}
@@ -12,26 +10,9 @@ with settings as (
 
 ),
 
--- invoice lines aggregated once to customer-day
-customer_days as (
-
-    select
-        customer_key,
-        invoice_date,
-        sum(revenue) as revenue,
-        count(case when not is_credit_note then 1 end) as order_lines
-    from {{ ref('int_sales_lines') }}
-    where not is_orphan
-    group by customer_key, invoice_date
-
-),
-
 purchases as (
 
-    select d.customer_key, d.invoice_date, d.revenue
-    from customer_days as d
-    where d.order_lines > 0
-      and d.revenue >= 0
+    select * from {{ ref('int_clv_purchase_days') }}
 
 ),
 

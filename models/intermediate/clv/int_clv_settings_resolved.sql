@@ -1,5 +1,9 @@
 {#- One row: the CLV settings (vars) resolved into dates and model periods, so the Python models
-    read them from a table instead of re-implementing var defaults. The model period is the week. -#}
+    read them from a table instead of re-implementing var defaults. The model period is the week.
+    Windows (docs block clv_holdout_window): var clv_calibration_end / clv_holdout_end when set;
+    else, with var clv_holdout_weeks > 0, calibration ends that many weeks before the as-of date and
+    the holdout runs to the as-of date; else calibration ends at the as-of date, without holdout. -#}
+{%- set holdout_weeks = var('clv_holdout_weeks') | int %}
 with as_of as (
 
     select as_of_date from {{ ref('int_as_of_date') }}
@@ -9,11 +13,15 @@ with as_of as (
 select
     {% if var('clv_calibration_end') -%}
     cast('{{ var("clv_calibration_end") }}' as date)
+    {%- elif holdout_weeks > 0 -%}
+    cast({{ dateadd('day', -7 * holdout_weeks, 'as_of_date') }} as date)
     {%- else -%}
     as_of_date
     {%- endif %} as calibration_end,
     {% if var('clv_holdout_end') -%}
     cast('{{ var("clv_holdout_end") }}' as date)
+    {%- elif holdout_weeks > 0 and not var('clv_calibration_end') -%}
+    as_of_date
     {%- else -%}
     cast(null as date)
     {%- endif %} as holdout_end,
