@@ -288,6 +288,32 @@ def _line_chart(name: str, title: str, xs: list[float], ys: list[float], *, xlab
         return _svg(fig, name, title, tips)
 
 
+def _tracking_lines(name: str, title: str, rows: list[dict], holdout_from: float | None, w: int = W, h: int = H) -> str:
+    """Cumulative actual (solid) and expected (dashed) repeat purchases per week from 0; a vertical
+    line where the holdout starts."""
+    with _figure(w, h) as fig:
+        ax = fig.add_subplot()
+        tips = {}
+        for col, style, color in (("actual", "-", BLUE), ("expected", (0, (6, 4)), RED)):
+            pts = [(r["week"], _num(r[col])) for r in rows if r[col] is not None]
+            if pts:
+                xs, ys = zip(*([(0, 0.0)] + pts))
+                ax.plot(xs, ys, color=color, linewidth=2.2, linestyle=style, label=col, gid=f"line-{col}")
+                tips[f"line-{col}"] = f"{col}: {_int(pts[-1][1])} through week {pts[-1][0]}"
+        if holdout_from is not None:
+            ax.axvline(holdout_from, color="#555555", linewidth=1, linestyle=(0, (2, 3)))
+            ax.annotate("holdout", (holdout_from, 1), xycoords=("data", "axes fraction"), xytext=(6, -14),
+                        textcoords="offset points", fontsize=11, color="#555555")
+        ax.set_xlim(0, max(r["week"] for r in rows))
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_formatter(_fmt(lambda v: f"{v:g}"))
+        ax.yaxis.set_major_formatter(_fmt(lambda v: f"{v:,.0f}"))
+        ax.set_xlabel("week (week 1 = the first purchase in the data)")
+        ax.set_ylabel("cumulative repeat purchases")
+        ax.legend(loc="upper left", frameon=False)
+        return _svg(fig, name, title, tips)
+
+
 def _scatter(name: str, title: str, points: list[dict], *, xlabel: str, ylabel: str,
              xfmt=lambda v: f"{v:g}", yfmt=lambda v: f"{v:g}", xlim: tuple[float, float] | None = None,
              ylim: tuple[float, float] | None = None, integer_x: bool = False, ref_y: float | None = None,
@@ -675,29 +701,13 @@ def clv_tracking(con: duckdb.DuckDBPyConnection) -> Chart:
         return _missing(name, title, how, "No tracking curve: no customer has a purchase in the CLV window.")
     last = rows[-1]
     fitted = last["expected"] is not None
-    top = max([_num(r["actual"]) or 0.0 for r in rows] + [_num(r["expected"]) or 0.0 for r in rows] + [1.0])
-    x = Scale(0, rows[-1]["week"], PAD_L, W - PAD_R)
-    yt = _nice_ticks(0, top)
-    y = Scale(0, yt[-1], H - PAD_B, PAD_T)
-    svg = [_svg_open(name, label=title),
-           _axes(x, y, _nice_ticks(0, rows[-1]["week"]), yt, "week (week 1 = the first purchase in the data)",
-                 "cumulative repeat purchases")]
-    for col, cls in (("actual", "curve"), ("expected", "curve expected")):
-        pts = [(r["week"], _num(r[col])) for r in rows if r[col] is not None]
-        if pts:
-            d = "M " + " L ".join(f"{x(a):.2f} {y(b):.2f}" for a, b in [(0, 0.0)] + pts)
-            style = ' style="stroke-dasharray:6 4;stroke:#c0392b"' if col == "expected" else ""
-            svg.append(f'<path class="{cls}" data-line="{col}" d="{d}"{style}/>')
     holdout = [r["week"] for r in rows if r["is_holdout"]]
-    if holdout:
-        xx = x(holdout[0] - 1)
-        svg.append(f'<line class="ref" x1="{xx:.1f}" x2="{xx:.1f}" y1="{PAD_T}" y2="{H - PAD_B}"/>')
-    svg.append("</svg>")
+    svg = _tracking_lines(name, title, rows, holdout[0] - 0.5 if holdout else None)
     note = (f"Through week {last['week']} ({last['week_end']}): {_int(last['actual'])} repeat purchases, "
             + (f"{_int(last['expected'])} expected." if fitted else
                "no expected curve: the BG/NBD model could not be fitted (see marts.clv_model_fit).")
             + ("" if holdout else " No holdout window is set, so every week is calibration (docs: clv_holdout_window)."))
-    return Chart(name, title, how, svg="\n".join(svg), note=note,
+    return Chart(name, title, how, svg=svg, note=note,
                  attrs={"weeks": len(rows), "holdout_weeks": len(holdout), "expected_final": last["expected"],
                         "actual_final": last["actual"]},
                  columns=["week", "week_end", "is_holdout", "expected", "actual"], rows=rows)
