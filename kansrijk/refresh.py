@@ -1,4 +1,4 @@
-"""The refresh, defined once: demo data → ingest + validate → dbt build (models + tests) → publish → report.
+"""The refresh, defined once: demo data → ingest + validate → dbt build (models + tests) → publish → lists → report.
 
 `python -m kansrijk.refresh` (`make run`) runs :func:`refresh`; `make cdnow`, `make bench`, the test
 fixtures and the Dagster assets (orchestration/, one asset per step, each calling the step function
@@ -28,7 +28,7 @@ from kansrijk.settings import Settings, SettingError
 
 # The steps in the order they run; the Dagster asset graph has one asset (group) per step,
 # in the same order (tests/test_orchestration.py checks it).
-STEPS = ("demo", "ingest", "dbt_build", "publish", "report")
+STEPS = ("demo", "ingest", "dbt_build", "publish", "lists", "report")
 
 
 @dataclass
@@ -38,6 +38,7 @@ class RefreshResult:
     warnings: list[str] = field(default_factory=list)
     dbt_invocation_id: str | None = None
     report: str | None = None
+    lists: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- the steps
@@ -96,6 +97,16 @@ def publish(s: Settings, dbt_invocation_id: str | None = None) -> dict[str, int]
         raise RefreshError(str(e)) from None
 
 
+def lists(s: Settings) -> dict[str, dict[str, int]]:
+    """The target and at-risk lists per account owner, CSV for the CRM, from the serving copy."""
+    from kansrijk.lists import ListsError, write_lists
+
+    try:
+        return write_lists(s)
+    except (ListsError, duckdb.Error) as e:
+        raise RefreshError(f"The sales lists failed ({e}); the serving copy was published.") from None
+
+
 def report(s: Settings) -> str:
     """The offline HTML report from the serving copy; returns its path."""
     from kansrijk.report import ReportError, write_report
@@ -148,6 +159,7 @@ def refresh(s: Settings, *, dbt_vars: dict | None = None, full_refresh: bool = F
         res.dbt_invocation_id = timed("dbt_build", dbt_build, s, dbt_vars, full_refresh, quiet)
         res.row_counts = timed("publish", publish, s, res.dbt_invocation_id)
         res.warnings = gaps(s)
+        res.lists = timed("lists", lists, s)
         if with_report:
             res.report = timed("report", report, s)
     return res
@@ -168,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kansrijk: warning: {w}")
     phases = ", ".join(f"{k} {v:.1f}s" for k, v in res.seconds.items())
     print(f"kansrijk: published {len(res.row_counts)} marts to {s.serving} ({phases}).")
+    if res.lists:
+        from kansrijk.lists import lists_dir
+
+        n_t = sum(n["targets"] for n in res.lists.values())
+        n_r = sum(n["at_risk"] for n in res.lists.values())
+        print(f"kansrijk: wrote {n_t:,} targets and {n_r:,} at-risk accounts for {len(res.lists)} owners to {lists_dir(s)}")
     if res.report:
         print(f"kansrijk: wrote the segment report to {res.report}")
     return 0

@@ -18,6 +18,7 @@ from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure,
 
 PUBLISHED_KEY = AssetKey(["serving", "published_marts"])
 REPORT_KEY = AssetKey(["serving", "segment_report"])
+LISTS_KEY = AssetKey(["serving", "sales_lists"])
 MART_KEYS = keys_in_layer("marts")
 
 
@@ -84,4 +85,23 @@ def segment_report(context: AssetExecutionContext, kansrijk: KansrijkResource) -
     return MaterializeResult(metadata={"path": MetadataValue.path(path)})
 
 
-SERVING_ASSETS = [published_marts, segment_report]
+@asset(
+    key=LISTS_KEY,
+    deps=[PUBLISHED_KEY],
+    group_name="serving",
+    kinds={"csv"},
+    description="The target and at-risk lists per CRM account owner (<data dir>/lists/<owner>/targets.csv, at_risk.csv).",
+)
+def sales_lists(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
+    try:
+        counts = refresh.lists(kansrijk.settings)
+    except RefreshError as e:
+        raise data_failure(str(e)) from None
+    return MaterializeResult(metadata={
+        "owners": MetadataValue.int(len(counts)),
+        "targets": MetadataValue.int(sum(n["targets"] for n in counts.values())),
+        "at_risk": MetadataValue.int(sum(n["at_risk"] for n in counts.values())),
+    })
+
+
+SERVING_ASSETS = [published_marts, sales_lists, segment_report]
