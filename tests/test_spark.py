@@ -188,7 +188,9 @@ def built(tmp_path_factory):
     return data / "warehouse.duckdb", marts, timings
 
 
-MART_NAMES = sorted(p.stem for p in (REPO_ROOT / "models" / "marts").rglob("*.sql"))
+# the core facts (fct_*, models/marts/core) are built into schema core, not published: their figures
+# reach the comparison through the marts that serve them (fct_customer_pnl_monthly as mart_customer_profitability)
+MART_NAMES = sorted(p.stem for p in (REPO_ROOT / "models" / "marts").rglob("*.sql") if not p.stem.startswith("fct_"))
 
 
 def _profile(con, relation: str) -> dict:

@@ -1,7 +1,7 @@
 {#- One row per customer with at least one purchase up to the calibration end: the RFM summary the
     BG/NBD and Gamma-Gamma models read. Purchases (customer-days) come from int_clv_purchase_days.
     Frequency counts repeat purchase days, recency
-    and age are in weeks (days / 7). Margin comes from mart_customer_profitability (months up to the
+    and age are in weeks (days / 7). Margin comes from fct_customer_pnl_monthly (months up to the
     calibration end): forward contribution (var clv_margin: contribution, default) or gross margin. Holdout purchases (after the calibration end up to var clv_holdout_end) are
     only counted here for clv_holdout_check; the models never see them. -#}
 with settings as (
@@ -76,7 +76,7 @@ margin as (
             m.gross_margin
             {%- for c in var('clv_variable_cost_categories') %} - m.{{ c }}{% endfor %}
             else 0 end) as contribution
-    from {{ ref('mart_customer_profitability') }} as m
+    from {{ ref('fct_customer_pnl_monthly') }} as m
     inner join first_last as f on m.customer_key = f.customer_key
     cross join settings as s
     where m.month <= s.calibration_end

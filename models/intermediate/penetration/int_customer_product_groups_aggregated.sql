@@ -4,7 +4,7 @@
     step works on this (small) aggregate. Orphan lines (customer 'unknown') are left out. -#}
 with as_of as (
 
-    select as_of_date from {{ ref('int_as_of_date') }}
+    select as_of_date, penetration_window_start from {{ ref('int_window_bounds') }}
 
 ),
 
@@ -18,7 +18,7 @@ window_lines as (
     cross join as_of as a
     where l.customer_key <> 'unknown'
       and l.invoice_date <= a.as_of_date
-      and l.invoice_date > {{ dateadd('day', -1 * var('penetration_window_days'), 'a.as_of_date') }}
+      and l.invoice_date > a.penetration_window_start
 
 ),
 

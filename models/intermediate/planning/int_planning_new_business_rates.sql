@@ -23,7 +23,7 @@ with detail as (
         new_business_orders as orders,
         new_business_won_order_value as won_value,
         new_business_call_activities as call_activities
-    from {{ ref('mart_sales_funnel') }}
+    from {{ ref('int_sales_funnel_counted') }}
     where segment_key <> 'all' and period <> 'all' and window_complete
 
 ),

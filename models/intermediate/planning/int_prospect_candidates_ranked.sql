@@ -22,7 +22,7 @@ with companies as (
 segment_ranks as (
 
     select segment_key, attractiveness_rank
-    from {{ ref('mart_segment_attractiveness') }}
+    from {{ ref('int_segment_attractiveness_ranked') }}
 
 ),
 

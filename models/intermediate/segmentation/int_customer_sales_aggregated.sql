@@ -4,16 +4,13 @@
     Invoice lines are read once and grouped straight to the customer (no line-level joins). -#}
 with as_of as (
 
+    -- window bounds are computed once, in int_window_bounds
     select
         as_of_date,
-        cast({{ dateadd('day', -1 * var('segment_window_days'), 'as_of_date') }} as date) as window_start,
-        cast({{ dateadd('day', -2 * var('segment_window_days'), 'as_of_date') }} as date) as prior_window_start,
-        {% if var('rfm_window_days') | int > 0 -%}
-        cast({{ dateadd('day', -1 * var('rfm_window_days'), 'as_of_date') }} as date)
-        {%- else -%}
-        cast(null as date)
-        {%- endif %} as rfm_window_start
-    from {{ ref('int_as_of_date') }}
+        segment_window_start as window_start,
+        segment_prior_window_start as prior_window_start,
+        rfm_window_start
+    from {{ ref('int_window_bounds') }}
 
 ),
 

@@ -5,10 +5,8 @@
     no rows (the scorecard then shows nulls). -#}
 with as_of as (
 
-    select
-        as_of_date,
-        cast({{ dateadd('day', -1 * var('segment_window_days'), 'as_of_date') }} as date) as window_start
-    from {{ ref('int_as_of_date') }}
+    select as_of_date, segment_window_start as window_start
+    from {{ ref('int_window_bounds') }}
 
 ),
 

@@ -28,10 +28,8 @@ accounts as (
 
 bounds as (
 
-    select
-        {{ dateadd('month', 1 - var('clv_acquisition_window_months'), month_of('a.as_of_date')) }} as window_start_month,
-        {{ month_of('a.as_of_date') }} as as_of_month
-    from {{ ref('int_as_of_date') }} as a
+    select clv_acquisition_window_start_month as window_start_month, as_of_month
+    from {{ ref('int_window_bounds') }}
 
 ),
 
@@ -52,7 +50,7 @@ acquisition_spend as (
     select
         a.segment_key,
         sum({{ acquisition_cost_expr('p') }}) as acquisition_spend
-    from {{ ref('mart_customer_profitability') }} as p
+    from {{ ref('fct_customer_pnl_monthly') }} as p
     inner join classified as a on p.customer_key = a.customer_key
     cross join bounds as b
     where p.month >= b.window_start_month

@@ -1,32 +1,28 @@
 {#- One row per segment (every dim_segment row, also market segments without a customer):
     companies in the addressable market against customers, ex-customers and prospects.
     Customers are dim_customer.is_customer (lifecycle active or lapsed). The 'unknown' member of
-    dim_customer (orphan invoice lines) is not a company and is not counted. -#}
+    dim_customer (orphan invoice lines) is not a company and is not counted. The counts are those
+    of int_market_penetration_counted summed over the countries, as mart_market_penetration_region
+    shows them by country. -#}
 with segments as (
 
     select segment_key from {{ ref('dim_segment') }}
 
 ),
 
-market as (
+counted as (
 
-    select segment_key, sum(market_companies) as market_companies
-    from {{ ref('int_market_companies_mapped') }}
-    group by segment_key
-
-),
-
-companies as (
-
+    -- segment × country counts summed to the segment (int_market_penetration_counted, shared with
+    -- mart_market_penetration_region)
     select
         segment_key,
-        count(case when is_customer then 1 end) as customers,
-        count(case when lifecycle_status = 'active' then 1 end) as active_customers,
-        count(case when lifecycle_status = 'lapsed' then 1 end) as lapsed_customers,
-        count(case when lifecycle_status = 'ex_customer' then 1 end) as ex_customers,
-        count(case when lifecycle_status = 'prospect' then 1 end) as prospects
-    from {{ ref('dim_customer') }}
-    where customer_key <> 'unknown'
+        sum(market_companies) as market_companies,
+        sum(customers) as customers,
+        sum(active_customers) as active_customers,
+        sum(lapsed_customers) as lapsed_customers,
+        sum(ex_customers) as ex_customers,
+        sum(prospects) as prospects
+    from {{ ref('int_market_penetration_counted') }}
     group by segment_key
 
 ),
@@ -35,16 +31,15 @@ joined as (
 
     select
         s.segment_key,
-        case when m.market_companies > 0 then m.market_companies end as market_companies,
-        coalesce(m.market_companies, 0) > 0 as has_market_figures,
+        case when c.market_companies > 0 then c.market_companies end as market_companies,
+        coalesce(c.market_companies, 0) > 0 as has_market_figures,
         coalesce(c.customers, 0) as customers,
         coalesce(c.active_customers, 0) as active_customers,
         coalesce(c.lapsed_customers, 0) as lapsed_customers,
         coalesce(c.ex_customers, 0) as ex_customers,
         coalesce(c.prospects, 0) as prospects
     from segments as s
-    left join market as m on s.segment_key = m.segment_key
-    left join companies as c on s.segment_key = c.segment_key
+    left join counted as c on s.segment_key = c.segment_key
 
 )
 

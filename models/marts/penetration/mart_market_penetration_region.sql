@@ -1,48 +1,18 @@
 {#- One row per segment × country (region = country): the market penetration of
     mart_market_penetration split by the company's country. Rows exist for every segment ×
-    country with market figures or with at least one company; a missing country is 'XX'. -#}
-with market as (
-
-    select segment_key, country, market_companies
-    from {{ ref('int_market_companies_mapped') }}
-
-),
-
-companies as (
+    country with market figures or with at least one company; a missing country is 'XX'.
+    The counts come from int_market_penetration_counted, as those of mart_market_penetration. -#}
+with joined as (
 
     select
         segment_key,
-        coalesce(nullif(upper(trim(country)), ''), 'XX') as country,
-        count(case when is_customer then 1 end) as customers,
-        count(case when lifecycle_status = 'ex_customer' then 1 end) as ex_customers,
-        count(case when lifecycle_status = 'prospect' then 1 end) as prospects
-    from {{ ref('dim_customer') }}
-    where customer_key <> 'unknown'
-    group by 1, 2
-
-),
-
-keys as (
-
-    select segment_key, country from market
-    union
-    select segment_key, country from companies
-
-),
-
-joined as (
-
-    select
-        k.segment_key,
-        k.country,
-        case when m.market_companies > 0 then m.market_companies end as market_companies,
-        coalesce(m.market_companies, 0) > 0 as has_market_figures,
-        coalesce(c.customers, 0) as customers,
-        coalesce(c.ex_customers, 0) as ex_customers,
-        coalesce(c.prospects, 0) as prospects
-    from keys as k
-    left join market as m on k.segment_key = m.segment_key and k.country = m.country
-    left join companies as c on k.segment_key = c.segment_key and k.country = c.country
+        country,
+        case when market_companies > 0 then market_companies end as market_companies,
+        coalesce(market_companies, 0) > 0 as has_market_figures,
+        customers,
+        ex_customers,
+        prospects
+    from {{ ref('int_market_penetration_counted') }}
 
 )
 

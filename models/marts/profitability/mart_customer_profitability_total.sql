@@ -1,7 +1,7 @@
 {#- One row per customer with revenue, invoice lines or allocated cost in any month: the figures
     of mart_customer_profitability summed over all months, with the customer's lifecycle status
     and segment from dim_customer. -#}
-{%- set money = ['revenue', 'discounts', 'cost_of_goods', 'gross_margin', 'commission', 'order_handling', 'logistics', 'service', 'sales_effort', 'marketing', 'credit_collection', 'overhead', 'cost_to_serve', 'net_profit'] %}
+{%- set money = ['revenue', 'discounts', 'cost_of_goods', 'gross_margin'] + var('cost_categories') + ['cost_to_serve', 'net_profit'] %}
 with monthly as (
 
     select * from {{ ref('mart_customer_profitability') }}

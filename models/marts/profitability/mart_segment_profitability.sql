@@ -3,7 +3,7 @@
     dim_customer) and their months in the period; each cost category is also given as % of
     revenue and as an index against the company average of the same period (100 = the company's
     cost per euro of revenue; above 100 the segment costs more per euro than average). -#}
-{%- set categories = ['commission', 'order_handling', 'logistics', 'service', 'sales_effort', 'marketing', 'credit_collection', 'overhead'] %}
+{%- set categories = var('cost_categories') %}
 {%- set money = ['revenue', 'discounts', 'cost_of_goods', 'gross_margin'] + categories + ['cost_to_serve', 'net_profit'] %}
 {%- set ratios = categories + ['cost_to_serve', 'gross_margin', 'net_profit', 'discounts'] %}
 with monthly as (

@@ -10,27 +10,14 @@
     net profit of the ranked customers, as % of the total, draws the whale curve: it climbs above
     100 % and falls back to 100 % as the value-destroying customers at the tail eat into the
     profit (docs block whale_curve). -#}
-{%- set window_months = var('whale_curve_window_months') | int %}
-with bounds as (
+with window_bounds as (
 
+    -- window bounds are computed once, in int_window_bounds (start null: the whole history)
     select
         as_of_date,
-        {{ month_of('as_of_date') }} as window_end_month
-    from {{ ref('int_as_of_date') }}
-
-),
-
-window_bounds as (
-
-    select
-        b.as_of_date,
-        b.window_end_month,
-        {%- if window_months > 0 %}
-        cast({{ dateadd('month', 1 - window_months, 'b.window_end_month') }} as date) as window_start_month
-        {%- else %}
-        (select min(month) from {{ ref('mart_customer_profitability') }}) as window_start_month
-        {%- endif %}
-    from bounds as b
+        as_of_month as window_end_month,
+        whale_curve_window_start_month as window_start_month
+    from {{ ref('int_window_bounds') }}
 
 ),
 
@@ -46,7 +33,7 @@ monthly as (
     from {{ ref('mart_customer_profitability') }} as m
     inner join {{ ref('int_customer_orders') }} as o on m.customer_key = o.customer_key
     cross join window_bounds as w
-    where m.month >= w.window_start_month
+    where (w.window_start_month is null or m.month >= w.window_start_month)
       and m.month <= w.window_end_month
       and o.first_invoice_date <= w.as_of_date
 
@@ -115,6 +102,6 @@ select
     c.segment_key,
     cast(c.acquisition_cost as decimal(18, 2)) as acquisition_cost,
     c.first_invoice_date,
-    c.first_invoice_date >= w.window_start_month as is_new_in_window
+    (w.window_start_month is null or c.first_invoice_date >= w.window_start_month) as is_new_in_window
 from cumulated as c
 cross join window_bounds as w

@@ -3,21 +3,15 @@
     make before the loss makers take part of it back), how many customers destroy value, how many
     of the top customers by revenue do, and the acquisition cost of the customers won in the
     window, kept out of their serving profit. -#}
-{%- set window_months = var('whale_curve_window_months') | int %}
 with bounds as (
 
-    -- the window's first month (its last is the as-of month)
+    -- the window's first month (its last is the as-of month; int_window_bounds), shown as the
+    -- first month of the P&L when the window is the whole history
     select
-        a.as_of_date,
-        {%- if window_months > 0 %}
-        cast({{ dateadd('month', 1 - window_months, month_of('a.as_of_date')) }} as date) as window_start
-        {%- else %}
-        m.window_start
-        {%- endif %}
-    from {{ ref('int_as_of_date') }} as a
-    {%- if window_months <= 0 %}
-    cross join (select min(month) as window_start from {{ ref('mart_customer_profitability') }}) as m
-    {%- endif %}
+        w.as_of_date,
+        coalesce(w.whale_curve_window_start_month, m.first_month) as window_start
+    from {{ ref('int_window_bounds') }} as w
+    cross join (select min(month) as first_month from {{ ref('mart_customer_profitability') }}) as m
 
 ),
 

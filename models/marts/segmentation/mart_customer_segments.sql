@@ -25,7 +25,7 @@ sales as (
 profit as (
 
     select p.customer_key, sum(p.net_profit) as net_profit_to_date
-    from {{ ref('mart_customer_profitability') }} as p
+    from {{ ref('fct_customer_pnl_monthly') }} as p
     cross join (select max(as_of_date) as as_of_date from customers) as a
     where p.month <= {{ month_of('a.as_of_date') }}
     group by p.customer_key
