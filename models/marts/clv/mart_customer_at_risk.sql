@@ -8,7 +8,7 @@ with customers as (
         *,
         cast({{ dateadd('day', 'cast(-days_silent as integer)', 'as_of_date') }} as date) as last_purchase_date
     from {{ ref('dim_customer') }}
-    where lifecycle_status in ('active', 'lapsed')
+    where is_customer
 
 ),
 
