@@ -120,6 +120,11 @@ def gaps(s: Settings) -> list[str]:
          " (purchases_estimate 'shrunk_rate', spend_estimate 'shrunk_mean')."),
         ("select count(*) from marts.mart_cost_reconciliation where unallocated_amount <> 0",
          "Cost allocation: {n} month × cost-center pool(s) stay (partly) unallocated; see marts.mart_cost_reconciliation.unallocated_reason."),
+        # --- stock (issue 22): the optional erp_stock_levels table (landing contract v1.1) ---
+        ("select case when bool_or(has_stock_levels) then 0 else count(*) end from marts.mart_product_stock_policy",
+         "Stock: the landing set has no erp_stock_levels; mart_product_stock_policy gives the policy for {n} product(s)"
+         " but leaves its stock columns (on_hand_qty, days_of_cover, excess_stock_value, ...) null, and"
+         " mart_segment_stock its stock value."),
         ("select count(*) from marts.mart_segment_scorecard where market_companies is null",
          "Segments: {n} segment(s) have no market figures in seed market_universe; their market penetration is null."),
         ("select case when exists (select 1 from marts.dim_customer where customer_key = 'unknown')"
