@@ -100,3 +100,42 @@ def test_publish_log_records_the_build(serving):
     deliveries, inv, counts = rows[0]
     assert deliveries and inv
     assert '"dim_customer"' in counts
+
+
+# --- planned additions (v1.1) that are built: the stock marts (issue 22) ----------------------
+PLANNED_BUILT = ("mart_product_classification", "mart_product_stock_policy")
+
+
+def parse_planned(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """{table: (grain columns, other columns)} from the contract's "Planned additions (v1.1)" list."""
+    section = text.split("### Planned additions (v1.1)", 1)[1].split("\n## ", 1)[0]
+    items = re.split(r"\n- ", section)
+    tables = {}
+    for item in items:
+        item = " ".join(item.split())  # an item runs over several lines
+        m = re.match(r"^`([a-z_]+)`, grain (.+?): (.+)$", item)
+        if m:
+            tables[m.group(1)] = (_names(m.group(2)), _names(m.group(3)))
+    return tables
+
+
+def test_planned_parser_reads_the_stock_marts():
+    planned = parse_planned(CONTRACT.read_text())
+    assert planned["mart_product_classification"] == (["product_id"], [
+        "product_group", "abc_class", "xyz_class", "margin_window", "demand_cv", "customers", "segment_weight"])
+    assert planned["mart_product_stock_policy"][1][-1] == "excess_stock_value"
+    assert "erp_stock_levels" not in planned["mart_product_stock_policy"][1]
+
+
+@pytest.mark.parametrize("table", PLANNED_BUILT)
+def test_serving_copy_has_planned_table(serving, table):
+    grain, columns = parse_planned(CONTRACT.read_text())[table]
+    have = {r[0] for r in serving.sql(
+        f"select column_name from information_schema.columns where table_schema = 'marts' and table_name = '{table}'"
+    ).fetchall()}
+    missing = [c for c in grain + columns if c not in have]
+    assert have and not missing, f"marts.{table} lacks planned columns {missing}"
+    keys = ", ".join(grain)
+    dupes = serving.sql(f"select count(*) from (select {keys} from marts.{table} group by {keys} having count(*) > 1)"
+                        ).fetchall()[0][0]
+    assert dupes == 0 and serving.sql(f"select count(*) from marts.{table}").fetchall()[0][0] > 0

@@ -49,12 +49,12 @@ policy as (
         case
             when c.abc_class = 'D' then 'make_to_order'
             {% if mto_classes -%}
-            when c.abc_class || c.xyz_class in ({% for k in mto_classes %}'{{ k }}'{{ ',' if not loop.last }}{% endfor %})
+            when (c.abc_class || c.xyz_class) in ({% for k in mto_classes %}'{{ k }}'{{ ',' if not loop.last }}{% endfor %})
                  and coalesce(c.segment_weight, 0.5) < {{ var('stock_make_to_order_max_weight') }} then 'make_to_order'
             {%- endif %}
             else 'make_to_stock'
         end as stock_policy,
-        case c.abc_class || c.xyz_class
+        case (c.abc_class || c.xyz_class)
             {% for k, v in levels.items() -%}
             when '{{ k }}' then {{ v }}
             {% endfor -%}
