@@ -351,8 +351,10 @@ class Sink:
         t = TABLES[table]
         arrays = []
         n = None
+        rows = len(next(iter(cols.values())))
         for c in t.columns:
-            a = cols[c.name]
+            # an optional contract column (v1.1) a writer does not give is written empty (cdnow.py)
+            a = cols[c.name] if c.name in cols or not c.optional else pa.nulls(rows, pa.int64() if c.type == "int" else pa.string())
             if not isinstance(a, (pa.Array, pa.ChunkedArray)):
                 a = pa.array(a)
             arrays.append(a)

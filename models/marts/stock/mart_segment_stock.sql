@@ -27,7 +27,7 @@ product_shares as (
     select
         product_id,
         segment_key,
-        demand_qty / sum(demand_qty) over (partition by product_id) as demand_share
+        demand_qty / nullif(sum(demand_qty) over (partition by product_id), 0) as demand_share
     from segment_demand
 
 ),
