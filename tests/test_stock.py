@@ -233,3 +233,44 @@ def test_segment_stock_beside_margin(con):
     assert rows["46-small"]["attractiveness_rank"] == 1
     assert float(rows["46-small"]["excess_stock_value"]) == pytest.approx((25 - 6.0442) * 10.4, abs=0.02)
     assert sum(float(r["stock_value"]) for r in rows.values()) == pytest.approx(293, abs=0.01)
+
+
+# --- the optional column on its own: ingest only, no dbt (cheap) ---------------------------------
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_products_file_without_the_optional_lead_time_loads_with_nulls(tmp_path, monkeypatch, fast):
+    """A products export written before contract v1.1 (no lead_time_days in its header) loads, the
+    column null; one with it loads the values. CSV by the fast and the detailed path, and Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kansrijk import gx_duckdb, ingest
+    from tests.support import kansrijk_env
+
+    landing = tmp_path / "landing"
+    old = landing / "2026-01-01"
+    old.mkdir(parents=True)
+    (old / "erp_products.csv").write_text(
+        "product_id;product_name;product_group;unit_cost;list_price;is_active\nP1;Bout;hw;1,50;2,00;true\n")
+    new = landing / "2026-01-02"
+    new.mkdir()
+    pq.write_table(pa.table({"product_id": ["P2"], "product_name": ["Moer"], "product_group": ["hw"],
+                             "unit_cost": [0.25], "list_price": [0.4], "is_active": [True]}),
+                   new / "erp_products.parquet")
+    newest = landing / "2026-01-03"
+    newest.mkdir()
+    (newest / "erp_products.csv").write_text(
+        "product_id;product_name;product_group;unit_cost;list_price;is_active;lead_time_days\n"
+        "P1;Bout;hw;1,50;2,00;true;21\nP3;Ring;hw;0,10;0,20;true;\n")
+    real = ingest.fast_stage
+    monkeypatch.setattr(ingest, "fast_stage", real if fast else (lambda *a, **k: None))
+    with kansrijk_env(tmp_path / "data", landing) as s:
+        res = ingest.ingest_landing(s, build_docs=False)
+        assert res.ok and not res.quarantined and len(res.loaded) == 3, res.summary()
+        con = gx_duckdb.connect(s.warehouse)
+        try:
+            rows = con.execute("select product_id, lead_time_days, _delivery from raw.erp_products order by 1").fetchall()
+        finally:
+            con.close()
+    # P2 (Parquet, no column) is missing from the newest snapshot: kept, flagged deleted, lead time null
+    assert rows == [("P1", 21, "2026-01-03"), ("P2", None, "2026-01-02"), ("P3", None, "2026-01-03")]
