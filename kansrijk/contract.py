@@ -34,6 +34,9 @@ class Column:
     min: float | None = None
     max: float | None = None
     not_future: bool = False  # dates and timestamps that cannot lie in the future
+    # An optional column (contract v1.1 additions such as erp_products.lead_time_days): a file whose
+    # header lacks it still loads, the column then null. Files written before the addition stay valid.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ TABLES: dict[str, Table] = {
                 _key("product_id"), _c("product_name"), _c("product_group"),
                 _c("unit_cost", "decimal", min=0), _c("list_price", "decimal", min=0),
                 _c("is_active", "bool"),
+                # contract v1.1 (optional): replenishment lead time, days; null or absent: var stock_default_lead_time_days
+                _c("lead_time_days", "int", min=0, max=730, optional=True),
             ),
         ),
         Table(
@@ -135,6 +140,17 @@ TABLES: dict[str, Table] = {
                 _key("entry_id"), _c("posting_date", "date", nullable=False, not_future=True),
                 _c("gl_account"), _c("gl_account_name"), _c("cost_center"),
                 _c("amount", "decimal", nullable=False), _c("customer_id"), _c("description"),
+            ),
+        ),
+        # contract v1.1 (optional table): stock per product and warehouse at the delivery date. A
+        # landing set without it builds every mart; the stock columns of the stock marts stay null.
+        Table(
+            "erp_stock_levels", "erp", ("product_id", "warehouse_id"), snapshot=True,
+            columns=(
+                _key("product_id"), _key("warehouse_id"),
+                _c("on_hand_qty", "decimal", nullable=False),
+                _c("on_order_qty", "decimal", min=0),
+                _c("unit_cost", "decimal", min=0),
             ),
         ),
         Table(

@@ -37,6 +37,15 @@ end + ``T1400``        afternoon re-run: a few corrected invoice lines and a few
                        opportunities that closed that day
 =====================  ============================================================
 
+Stock (contract v1.1, optional): ``erp_products.lead_time_days`` (3-42 days, ~8% null)
+and, in the delivery at ``end``, an ``erp_stock_levels`` snapshot (one main warehouse,
+a second one for about a quarter of the products). Stock follows each product's demand
+over the last year: most products hold one lead time plus a few weeks of it, ~12% are
+overstocked (4-13 months of cover), ~15% are short (under half a lead time, often with
+stock on order), four discontinued products (``(uitlopend)``, inactive, never sold in
+the data) are dead stock. The stock parts draw from their own random stream, so every
+other file is what it was without them.
+
 Nothing in a delivery is dated after the delivery's date (due dates excepted:
 they are promises, not events).
 
@@ -342,8 +351,10 @@ class Sink:
         t = TABLES[table]
         arrays = []
         n = None
+        rows = len(next(iter(cols.values())))
         for c in t.columns:
-            a = cols[c.name]
+            # an optional contract column (v1.1) a writer does not give is written empty (cdnow.py)
+            a = cols[c.name] if c.name in cols or not c.optional else pa.nulls(rows, pa.int64() if c.type == "int" else pa.string())
             if not isinstance(a, (pa.Array, pa.ChunkedArray)):
                 a = pa.array(a)
             arrays.append(a)
@@ -503,6 +514,9 @@ class _Demo:
         self.P = int(round(1.5 * customers)) if prospects is None else int(prospects)
         self.years = int(years)
         self.rng = np.random.default_rng(seed)
+        # the stock parts (lead times, stock levels, discontinued products) draw from their own
+        # stream, so adding them left every other file of a seed unchanged
+        self.stock_rng = np.random.default_rng([seed, 22])
         self.end_date = end_date
         self.end = _d(end_date)
         try:
@@ -533,6 +547,7 @@ class _Demo:
         self.out.mkdir(parents=True)
         self.make_people()
         self.make_products()
+        self.make_stock_master()
         self.make_customers()
         self.make_accounts()
         self.make_campaigns()
@@ -543,6 +558,7 @@ class _Demo:
             self.month(ws, we)
         self.resends()
         self.snapshots()
+        self.stock_levels()
         self.sink.close()
         return dict(self.sink.counts)
 
@@ -590,6 +606,59 @@ class _Demo:
         self.prod_active = rng.random(n) > 0.05
         self.group_start = np.searchsorted(grp, np.arange(G), side="left")
         self.group_count = np.bincount(grp, minlength=G)
+
+    def make_stock_master(self):
+        """Lead times per product and the discontinued (dead-stock) products; own random stream."""
+        rs, n = self.stock_rng, self.prod_n
+        self.prod_lead = rs.choice([3, 5, 7, 10, 14, 21, 28, 42], n, p=[.08, .12, .18, .15, .2, .12, .1, .05])
+        self.prod_lead_null = rs.random(n) < 0.08
+        self.prod_recent_q100 = np.zeros(n, np.int64)  # net quantity sold in the last year, filled by month()
+        k = 4
+        groups = rs.choice(G, k)
+        cost_c = np.maximum(_cents(GROUP_COST[groups] * np.exp(rs.normal(0, 0.5, k))), 5)
+        self.dead = {
+            # ids after the three products the last snapshot adds
+            "ids": _ids("P", np.arange(n + 4, n + 4 + k), 5),
+            "names": np.array([f"{GROUP_NOUNS[g][0]} Oud {7000 + i} (uitlopend)" for i, g in enumerate(groups)]),
+            "groups": groups, "cost": cost_c, "list": _cents(cost_c / 100 * GROUP_MARKUP[groups]),
+            "lead": np.full(k, 21), "on_hand": rs.integers(20, 400, k),
+        }
+
+    def stock_levels(self):
+        """The erp_stock_levels snapshot at the end date, from each product's last-year demand."""
+        rs, n = self.stock_rng, self.prod_n
+        per_day = np.maximum(self.prod_recent_q100, 0) / 100 / 365  # units per day
+        lead = np.where(self.prod_lead_null, 14, self.prod_lead)
+        kind = rs.random(n)
+        over, short = kind < 0.12, (kind >= 0.12) & (kind < 0.27)
+        cover = np.where(over, rs.uniform(120, 400, n),
+                         np.where(short, rs.uniform(0, 0.5, n) * lead, rs.uniform(0.8, 1.0, n) * lead + rs.uniform(7, 35, n)))
+        on_hand = np.round(per_day * cover).astype(np.int64)
+        stocked = (rs.random(n) > 0.05) & (per_day > 0)  # ~5% not kept in stock at all
+        on_order = np.where(short & (rs.random(n) < 0.7), np.round(per_day * (lead + 28)),
+                            np.where(rs.random(n) < 0.3, np.round(per_day * 28), 0)).astype(np.int64)
+        order_null = rs.random(n) < 0.15
+        own_cost = rs.random(n) < 0.2
+        cost = np.where(own_cost, _cents(self.prod_cost / 100 * rs.uniform(0.92, 1.08, n)), 0)
+        second = rs.random(n) < 0.25
+        split = np.where(second, np.round(on_hand * rs.uniform(0.2, 0.4, n)), 0).astype(np.int64)
+        idx = np.flatnonzero(stocked)
+        two = idx[second[idx]]
+        d = self.dead
+        k = len(d["names"])
+        ids = pa.concat_arrays([self.prod_ids.take(pa.array(idx)), self.prod_ids.take(pa.array(two)), d["ids"]])
+        wh = np.concatenate([np.full(len(idx), "WH-ZWOLLE"), np.full(len(two), "WH-GENT"), np.full(k, "WH-ZWOLLE")])
+        qty = np.concatenate([on_hand[idx] - split[idx], split[two], d["on_hand"]]) * 100
+        oo = np.concatenate([on_order[idx], np.zeros(len(two), np.int64), np.zeros(k, np.int64)]) * 100
+        oo_null = np.concatenate([order_null[idx], np.ones(len(two), bool), np.zeros(k, bool)])
+        uc = np.concatenate([cost[idx], cost[two], np.zeros(k, np.int64)])
+        uc_null = np.concatenate([~own_cost[idx], ~own_cost[two], np.ones(k, bool)])
+        self.sink.emit("erp_stock_levels", {
+            "product_id": ids, "warehouse_id": pa.array(wh),
+            "on_hand_qty": qty.astype(np.int64),
+            "on_order_qty": _nullable(oo.astype(np.int64), oo_null, pa.int64()),
+            "unit_cost": _nullable(uc.astype(np.int64), uc_null, pa.int64()),
+        }, 2)
 
     def make_customers(self):
         rng, N = self.rng, self.N
@@ -840,6 +909,8 @@ class _Demo:
         price = self.prod_list[pidx]
         net = self.net(q100, price, disc100)
         cost = self.costamt(q100, self.prod_cost[pidx])
+        recent = all_day[l_inv] > self.end - 365  # the stock snapshot follows the last year's demand
+        np.add.at(self.prod_recent_q100, pidx[recent], q100[recent])
         self.sink.emit("erp_sales_invoice_lines", {
             "invoice_id": inv_ids.take(pa.array(l_inv)), "line_no": l_no, "product_id": self.prod_ids.take(pa.array(pidx)),
             "quantity": q100, "unit_price": price, "discount_pct": disc100, "net_amount": net, "cost_amount": cost,
@@ -1263,16 +1334,30 @@ class _Demo:
             ids = self.prod_ids
             names, groups = self.prod_name, self.prod_group
             cost, lst = self.prod_cost, self.prod_list
+            lead, lead_null = self.prod_lead, self.prod_lead_null
             if extra:
+                lead = np.concatenate([lead, np.full(extra, 56)])  # new heat-pump sets: long lead time
+                lead_null = np.concatenate([lead_null, np.zeros(extra, bool)])
                 ids = pa.concat_arrays([ids, _ids("P", np.arange(n + 1, n + extra + 1), 5)])
                 names = np.concatenate([names, np.array([f"Warmtepompset Vdb Pro {9000 + i} (nieuw)" for i in range(extra)])])
                 groups = np.concatenate([groups, np.full(extra, 3)])
                 cost = np.concatenate([cost, np.array([185000, 210000, 240000])])
                 lst = np.concatenate([lst, np.array([289000, 329000, 369000])])
                 active = np.concatenate([active, np.ones(extra, bool)])
+            # discontinued products still on the shelf (in both snapshots): the demo's dead stock
+            d = self.dead
+            ids = pa.concat_arrays([ids, d["ids"]])
+            names = np.concatenate([names, d["names"]])
+            groups = np.concatenate([groups, d["groups"]])
+            cost = np.concatenate([cost, d["cost"]])
+            lst = np.concatenate([lst, d["list"]])
+            active = np.concatenate([active, np.zeros(len(d["names"]), bool)])
+            lead = np.concatenate([lead, d["lead"]])
+            lead_null = np.concatenate([lead_null, np.zeros(len(d["names"]), bool)])
             self.sink.emit("erp_products", {
                 "product_id": ids, "product_name": pa.array(names), "product_group": pa.array(np.array(GROUPS)[groups]),
                 "unit_cost": cost, "list_price": lst, "is_active": pa.array(active),
+                "lead_time_days": _nullable(lead.astype(np.int64), lead_null, pa.int64()),
             }, k)
         # CRM accounts: initial and last delivery
         for k in (0, 2):

@@ -489,12 +489,16 @@ def open_source(f: LandingFile, s: Settings, con: duckdb.DuckDBPyConnection, lab
     return Source(rel, names, header, decimal, cleanup, encoding, setting, path=path, delimiter=delimiter, native=native)
 
 
+# The source expression of an optional contract column that the file does not carry.
+ABSENT = "CAST(NULL AS VARCHAR)"
+
+
 def map_header(t: contract.Table, src: Source, label: str, warnings: list[str]) -> dict[str, str]:
     """Contract column → source column identifier (case-insensitive, trimmed, any order)."""
     found: dict[str, str] = {}
     for ident, name in zip(src.columns, src.header):
         found.setdefault(name.strip().lower(), ident)
-    missing = [c for c in t.column_names if c.lower() not in found]
+    missing = [c.name for c in t.columns if c.name.lower() not in found and not c.optional]
     if missing:
         shown = ", ".join(h.strip() for h in src.header) or "(none)"
         raise Quarantine(
@@ -506,7 +510,8 @@ def map_header(t: contract.Table, src: Source, label: str, warnings: list[str]) 
         msg = f"{label}: extra column(s) {', '.join(extra)} not in the contract were ignored."
         warnings.append(msg)
         log.warning(msg)
-    return {c: found[c.lower()] for c in t.column_names}
+    # an optional column (contract v1.1) absent from the header loads as null
+    return {c: found.get(c.lower(), ABSENT) for c in t.column_names}
 
 
 # --------------------------------------------------------------------------- typing
@@ -645,7 +650,8 @@ def fast_sql(t: contract.Table, src: Source, mapping: dict[str, str], stage: str
     if src.decimal == "p":
         types = dict(zip(src.columns, src.types))
         for c in t.columns:
-            ident, typ = mapping[c.name], types[mapping[c.name]].upper()
+            ident = mapping[c.name]
+            typ = types[ident].upper() if ident in types else "VARCHAR"  # ABSENT: a null text
             raw = _raw_expr(ident, c.type)
             if c.type == "string":
                 e = raw
@@ -671,6 +677,9 @@ def fast_sql(t: contract.Table, src: Source, mapping: dict[str, str], stage: str
     )
     for c in t.columns:
         ident = mapping[c.name]
+        if ident == ABSENT:  # an optional column the file does not carry
+            out.append(f"CAST(NULL AS {contract.duckdb_type(c.type)}) AS {_q(c.name)}")
+            continue
         if c.type == "string":
             e = f"NULLIF({ident}, '')"
         elif c.type == "int":

@@ -730,8 +730,41 @@ def customers_at_risk(con: duckdb.DuckDBPyConnection) -> Chart:
                  attrs={"customers": total, "value_at_risk": value}, columns=cols, rows=rows, visible_table=True)
 
 
+# --- stock (issue 22) ----------------------------------------------------------------------------
+def segment_stock(con: duckdb.DuckDBPyConnection) -> Chart:
+    name, title = "segment_stock", "Stock tied up per segment"
+    how = ("left: stock value held for the segment's customers (each product's stock spread over the segments "
+           "by their share of its demand), EUR; right: that stock per euro of margin the segment earned in the "
+           "window. Segments in order of attractiveness; long bars low in the list are working capital serving "
+           "unattractive segments. '(no demand)' is stock nobody bought in the window.")
+    if not _columns(con, "mart_segment_stock"):
+        return _missing(name, title, how, "No stock chart: marts.mart_segment_stock is not in the serving copy.")
+    rows = _fetch(con, f"""
+        select segment_key, attractiveness_rank, customers, margin_window, stock_value, excess_stock_value,
+               stock_per_margin_eur
+        from marts.mart_segment_stock
+        where stock_value is not null
+        order by is_unallocated, attractiveness_rank nulls last, segment_key
+        limit {MAX_SEGMENTS}""")
+    if not rows:
+        return _missing(name, title, how, "No stock chart: the landing set has no erp_stock_levels, so there is no "
+                                          "stock to weigh (the stock policy in marts.mart_product_stock_policy stands).")
+    total = con.execute("select sum(stock_value), sum(excess_stock_value) from marts.mart_segment_stock").fetchone()
+    labels = [r["segment_key"] for r in rows]
+    left = _hbars(name + "_value", "Stock value", labels, [_num(r["stock_value"]) for r in rows], _eur, w=440)
+    right = _hbars(name + "_per_margin", "Stock per euro of margin", labels,
+                   [_num(r["stock_per_margin_eur"]) for r in rows], lambda v: f"{v:.2f}", w=440)
+    svg = (f'<div class="pair"><div><h3>Stock value (EUR)</h3>{left}</div>'
+           f'<div><h3>Stock per euro of window margin</h3>{right}</div></div>')
+    note = f"Stock value {_eur(total[0])} in all, of which {_eur(total[1])} above the stock policy's maximum."
+    return Chart(name, title, how, svg=svg, note=note,
+                 attrs={"segments": len(rows), "stock_value": total[0], "excess_stock_value": total[1]},
+                 columns=["segment_key", "attractiveness_rank", "customers", "margin_window", "stock_value",
+                          "excess_stock_value", "stock_per_margin_eur"], rows=rows)
+
+
 CHARTS = (whale_curve, segment_map, segment_clv, penetration_heatmap, sales_funnel, prospect_targets,
-          clv_tracking, customers_at_risk)
+          clv_tracking, customers_at_risk, segment_stock)
 
 
 # --------------------------------------------------------------------------- page

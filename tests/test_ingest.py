@@ -83,7 +83,9 @@ def test_idempotent_reload_and_key_stays_string(env) -> None:
     assert r.ok and not r.loaded and len(r.skipped) == 1
     assert query("SELECT * FROM raw.erp_products ORDER BY product_id") == before
     assert before[0][0] == "007"
-    assert [(b[0], b[5], b[6], b[7], b[8]) for b in before] == [
+    # columns by name: the contract's optional lead_time_days (v1.1) sits between is_active and the lineage
+    lineage = query("SELECT product_id, is_active, _delivery, _file, _row FROM raw.erp_products ORDER BY product_id")
+    assert lineage == [
         ("007", True, "2026-01-01", "2026-01-01/erp_products.csv", 1), ("P2", False, "2026-01-01", "2026-01-01/erp_products.csv", 2)]
     statuses = query("SELECT status, count(*) FROM raw._ingest_ledger GROUP BY 1 ORDER BY 1")
     assert statuses == [("loaded", 1), ("skipped_duplicate", 1)]

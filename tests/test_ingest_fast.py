@@ -78,11 +78,12 @@ def test_edge_values(tmp_path, monkeypatch, fast) -> None:
     rows, res, hits = _load(tmp_path, landing, "x", monkeypatch, fast=fast)
     assert res.ok, res.summary()
     assert rows["erp_products"] == [
-        # key keeps its leading zeros; empty string is NULL; 2,12345 rounds to 4 places; TRUE/1/0 booleans
-        ("007", None, "hw", Decimal("1.5000"), Decimal("2.1235"), True, "2026-01-01", "2026-01-01/erp_products.csv", 1, False),
-        ("P2", "Nut", None, None, Decimal("0.0000"), True, "2026-01-01", "2026-01-01/erp_products.csv", 2, False),
-        ("P3", " spaced ", None, Decimal("0.0000"), None, False, "2026-01-01", "2026-01-01/erp_products.csv", 3, False),
-        ("P4", "x", None, None, None, None, "2026-01-01", "2026-01-01/erp_products.csv", 4, False),
+        # key keeps its leading zeros; empty string is NULL; 2,12345 rounds to 4 places; TRUE/1/0 booleans;
+        # lead_time_days (contract v1.1, optional) empty
+        ("007", None, "hw", Decimal("1.5000"), Decimal("2.1235"), True, None, "2026-01-01", "2026-01-01/erp_products.csv", 1, False),
+        ("P2", "Nut", None, None, Decimal("0.0000"), True, None, "2026-01-01", "2026-01-01/erp_products.csv", 2, False),
+        ("P3", " spaced ", None, Decimal("0.0000"), None, False, None, "2026-01-01", "2026-01-01/erp_products.csv", 3, False),
+        ("P4", "x", None, None, None, None, None, "2026-01-01", "2026-01-01/erp_products.csv", 4, False),
     ]
     opened = [r[2] for r in rows["crm_service_cases"]]
     assert opened == [dt.datetime(2025, 1, 5, 8, 0), dt.datetime(2025, 1, 5, 0, 0)]  # +02:00 → UTC

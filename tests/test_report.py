@@ -21,7 +21,7 @@ from kansrijk import report
 from tests.support import kansrijk_env
 
 CHARTS = ("whale_curve", "segment_map", "segment_clv", "penetration_heatmap", "sales_funnel", "prospect_targets",
-          "clv_tracking", "customers_at_risk")
+          "clv_tracking", "customers_at_risk", "segment_stock")
 
 
 # --------------------------------------------------------------------------- reading the report back
@@ -306,3 +306,14 @@ def test_no_serving_copy_is_one_clear_sentence(tmp_path):
     with kansrijk_env(tmp_path / "data") as s:
         with pytest.raises(report.ReportError, match="No serving copy at .*make run"):
             report.write_report(s)
+
+
+# --- stock (issue 22) -------------------------------------------------------------------------
+def test_segment_stock_totals_equal_the_mart(demo_report):
+    parsed, con, _ = demo_report
+    a = parsed.charts["segment_stock"]["attrs"]
+    value, excess = con.execute("select sum(stock_value), sum(excess_stock_value) from marts.mart_segment_stock").fetchone()
+    assert close(num(a["stock-value"]), value) and close(num(a["excess-stock-value"]), excess)
+    # and the segments' stock adds up to the products' stock (allocation loses nothing)
+    products = con.execute("select sum(stock_value) from marts.mart_product_stock_policy").fetchone()[0]
+    assert close(num(a["stock-value"]), products, 0.5)

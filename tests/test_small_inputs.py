@@ -87,3 +87,18 @@ def test_figures_that_cannot_be_computed_are_null_not_invented(small):
     assert pen == [(None,)]
     # revenue in = revenue out: 100 x (1+2+...+6) on the first invoices plus 100 x (1+3+5) on the second
     assert float(con.sql("select sum(revenue) from marts.mart_customer_profitability").fetchall()[0][0]) == 2100 + 900
+
+
+def test_without_stock_levels_the_stock_marts_build_with_null_stock_columns(small):
+    # no erp_stock_levels in this landing set (contract v1.1, optional): the policy is still there,
+    # the stock columns are null, and the run output says so
+    s, result = small
+    con = duckdb.connect(str(s.serving), read_only=True)
+    rows = con.sql("select product_id, stock_policy, reorder_point_qty, has_stock_levels, on_hand_qty,"
+                   " days_of_cover, excess_stock_value from marts.mart_product_stock_policy").fetchall()
+    assert [(r[0], r[3], r[4], r[5], r[6]) for r in rows] == [("P1", False, None, None, None)]
+    assert rows[0][2] is not None
+    seg = con.sql("select count(*), count(stock_value) from marts.mart_segment_stock").fetchall()[0]
+    assert seg[0] > 0 and seg[1] == 0
+    assert con.sql("select count(*) from marts.mart_product_classification").fetchall()[0][0] == 1
+    assert any("no erp_stock_levels" in w for w in result.warnings)

@@ -8,8 +8,12 @@
     - rfm_window_start: var rfm_window_days (null: 0 = the whole history);
     - penetration_window_start: var penetration_window_days;
     - whale_curve_window_start_month: var whale_curve_window_months (null: 0 = the whole history);
-    - clv_acquisition_window_start_month: var clv_acquisition_window_months. -#}
+    - clv_acquisition_window_start_month: var clv_acquisition_window_months;
+    - stock_periods, stock_window_days: the whole demand periods of var stock_period_days that fit in
+      var segment_window_days (52 weeks = 364 days with the defaults), the stock window ending on the
+      as-of date. -#}
 {%- set whale_months = var('whale_curve_window_months') | int %}
+{%- set stock_periods = (var('segment_window_days') | int) // (var('stock_period_days') | int) %}
 select
     as_of_date,
     {{ month_of('as_of_date') }} as as_of_month,
@@ -28,5 +32,7 @@ select
     cast(null as date)
     {%- endif %} as whale_curve_window_start_month,
     cast({{ dateadd('month', 1 - var('clv_acquisition_window_months'), month_of('as_of_date')) }} as date)
-        as clv_acquisition_window_start_month
+        as clv_acquisition_window_start_month,
+    cast({{ stock_periods }} as bigint) as stock_periods,
+    cast({{ stock_periods * (var('stock_period_days') | int) }} as bigint) as stock_window_days
 from {{ ref('int_as_of_date') }}
