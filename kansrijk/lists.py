@@ -43,6 +43,9 @@ select d.crm_account_id, d.erp_customer_id, coalesce(t.company_name, d.company_n
        d.crm_owner as owner, t.target_rank, t.lifecycle_status, t.segment_key, t.expected_value, t.reason
 from marts.mart_prospect_targets as t
 left join marts.dim_customer as d on t.customer_key = d.customer_key
+-- a lapsed customer that is on the at-risk list is called about once, as at risk: the at-risk list
+-- carries its own value and reason, the target list only a segment's average for new business
+where t.customer_key not in (select customer_key from marts.mart_customer_at_risk)
 order by t.target_rank
 """
 

@@ -477,9 +477,17 @@ def whale_curve(con: duckdb.DuckDBPyConnection) -> Chart:
     if not pts:
         return _missing(name, title, how, "No whale curve: no customer has revenue or cost yet, or total net "
                                           "profit is zero (the curve is undefined).")
-    total = sum(_num(r["net_profit"]) or 0.0 for r in rows)
-    peak_i = max(range(len(pts)), key=lambda i: (pts[i][2], -i))
-    peak = pts[peak_i]
+    # the figures come from the published summary (one definition, in dbt); the curve draws its points
+    summary = _fetch(con, "select peak_profit_pct, peak_customer_pct, customers, value_destroying_customers, "
+                          "total_net_profit from marts.mart_whale_curve_summary")
+    if not summary or summary[0]["peak_profit_pct"] is None:
+        return _missing(name, title, how, "No whale curve summary: marts.mart_whale_curve_summary is missing or "
+                                          "empty in the serving copy.")
+    sm = summary[0]
+    peak_pct, peak_cust = _num(sm["peak_profit_pct"]), _num(sm["peak_customer_pct"])
+    peak_i = min(range(len(pts)), key=lambda i: (abs(pts[i][1] - peak_cust), abs(pts[i][2] - peak_pct)))
+    peak = (pts[peak_i][0], peak_cust, peak_pct)
+    total = _num(sm["total_net_profit"]) or 0.0
     ymin = min(0.0, min(p[2] for p in pts))
     ymax = max(100.0, peak[2])
     pad = (ymax - ymin) * 0.05
@@ -491,13 +499,14 @@ def whale_curve(con: duckdb.DuckDBPyConnection) -> Chart:
                       ylabel="cumulative % of net profit", xfmt=lambda v: f"{v:g}%", yfmt=lambda v: f"{v:g}%",
                       xlim=(0, 100), ylim=(ymin - pad, ymax + pad), ref_y=100.0,
                       mark=(peak[1], peak[2], f"peak {peak[2]:.1f}% of profit at {peak[1]:.1f}% of customers"))
-    losers = sum(1 for r in rows if (_num(r["net_profit"]) or 0) < 0)
+    losers = int(sm["value_destroying_customers"] or 0)
     return Chart(
         name, title, how, svg=svg,
-        note=(f"{len(rows):,} customers, total net profit {_eur(total)}; {losers:,} customers lose money and "
+        note=(f"{int(sm['customers']):,} customers, total net profit {_eur(total)}; {losers:,} customers lose money and "
               f"take {max(peak[2] - 100, 0):.1f} percentage points of profit back from the peak."),
         attrs={"peak_profit_pct": peak[2], "peak_customer_pct": peak[1], "peak_rank": peak[0],
-               "customers": len(rows), "value_destroying_customers": losers, "total_net_profit": round(total, 2)},
+               "customers": int(sm["customers"]), "value_destroying_customers": losers,
+               "total_net_profit": round(total, 2)},
     )
 
 

@@ -11,6 +11,7 @@ older than the dbt project's files, so the definitions load on a fresh clone.
 """
 
 
+import fcntl
 import json
 import logging
 import os
@@ -53,10 +54,20 @@ def _manifest_is_stale(project: DbtProject) -> bool:
 
 def prepare(project: DbtProject) -> None:
     """`dbt parse` into the project's target folder: under `dagster dev` (what prepare_if_dev
-    does) and whenever the manifest is missing or older than the project's files."""
+    does) and whenever the manifest is missing or older than the project's files.
+
+    Under a file lock: two processes loading the definitions at once (two pytest workers, the UI
+    and a run) must not read a manifest the other is still writing."""
+    target = Path(project.project_dir) / project.target_path
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _prepare(project, target)
+
+
+def _prepare(project: DbtProject, target: Path) -> None:
     if not (project.preparer.using_dagster_dev() or _manifest_is_stale(project)):
         return
-    target = Path(project.project_dir) / project.target_path
     out = subprocess.run(
         [DBT, "parse", "--quiet", "--project-dir", str(project.project_dir),
          "--profiles-dir", str(project.profiles_dir), "--target-path", str(target), "--log-path", str(target)],

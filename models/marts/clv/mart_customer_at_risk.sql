@@ -88,11 +88,18 @@ select
     cast(is_unlikely_alive as boolean) as is_unlikely_alive,
     cast(is_off_rhythm as boolean) as is_off_rhythm,
     cast(
-        case when prob_alive is null then ''
-             when prob_alive < 0.005 then 'P(alive) below 1 %, '
-             else 'P(alive) ' || cast(cast(round(prob_alive * 100, 0) as bigint) as string) || ' %, ' end
+        -- what put the customer on the list comes first: a low P(alive), or the silence beyond its
+        -- rhythm (then a high P(alive) is said as what it is: the model has not given up yet)
+        case when is_unlikely_alive then
+                 case when prob_alive < 0.005 then 'P(alive) below 1 %, '
+                      else 'P(alive) ' || cast(cast(round(prob_alive * 100, 0) as bigint) as string) || ' %, ' end
+             else '' end
         || 'no order for ' || cast(days_silent as string) || ' days'
         || coalesce(' where the rhythm is ' || cast(cast(round(rhythm_interval_days, 0) as bigint) as string) || ' days', '')
+        || case when is_unlikely_alive or prob_alive is null then ''
+                when prob_alive > 0.995 then ' (the CLV model still gives P(alive) above 99 %)'
+                else ' (the CLV model still gives P(alive) '
+                     || cast(cast(round(prob_alive * 100, 0) as bigint) as string) || ' %)' end
         || '; '
         || {{ thousands_text('cast(round(value_at_risk, 0) as bigint)') }}
         || ' EUR gross margin in its last year of buying'
