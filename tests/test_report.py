@@ -18,7 +18,8 @@ import pytest
 from kansrijk import report
 from tests.support import kansrijk_env
 
-CHARTS = ("whale_curve", "segment_map", "segment_clv", "penetration_heatmap", "sales_funnel", "prospect_targets")
+CHARTS = ("whale_curve", "segment_map", "segment_clv", "penetration_heatmap", "sales_funnel", "prospect_targets",
+          "knife_edge_segments")
 
 
 # --------------------------------------------------------------------------- reading the report back
@@ -243,3 +244,20 @@ def test_no_serving_copy_is_one_clear_sentence(tmp_path):
     with kansrijk_env(tmp_path / "data") as s:
         with pytest.raises(report.ReportError, match="No serving copy at .*make run"):
             report.write_report(s)
+
+
+def test_knife_edge_segments_equal_the_mart(demo_report):
+    """Issue 21: each segment's smallest break-even change (and its lever) as in mart_segment_sensitivity."""
+    parsed, con, _ = demo_report
+    c = parsed.charts["knife_edge_segments"]
+    expected = {}
+    for seg, lever, be in con.execute("select segment_key, lever, break_even_change_pct from marts.mart_segment_sensitivity"
+                                      " where break_even_change_pct is not null").fetchall():
+        if seg not in expected or (abs(be), lever) < (abs(expected[seg][1]), expected[seg][0]):
+            expected[seg] = (lever, be)
+    assert c["rows"], "no rows"
+    for r in c["rows"]:
+        lever, be = expected[r["segment_key"]]
+        assert r["lever"] == lever and close(num(r["break_even_change_pct"]), be, 1e-9)
+    unused = con.execute("select sum(unused_capacity_amount) from marts.mart_cost_reconciliation").fetchone()[0]
+    assert close(num(c["attrs"]["unused-capacity-amount"]), unused)

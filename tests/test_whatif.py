@@ -120,11 +120,11 @@ def _landing(root, comm_scale: D = D(1)):
 def builds(tmp_path_factory):
     """The company as it is (published, as `make run`), and the same with its commission ledger x 1.05."""
     base_dir = tmp_path_factory.mktemp("whatif")
-    base = build_warehouse(base_dir, _landing(base_dir / "landing"),
-                           {"as_of_date": "2025-12-31", "whatif_scenarios": SCENARIOS})
+    _landing(base_dir / "landing")
+    base = build_warehouse(base_dir, base_dir / "landing", {"as_of_date": "2025-12-31", "whatif_scenarios": SCENARIOS})
     scaled_dir = tmp_path_factory.mktemp("whatif_scaled")
-    scaled = build_warehouse(scaled_dir, _landing(scaled_dir / "landing", D("1.05")),
-                             {"as_of_date": "2025-12-31"}, publish=False)
+    _landing(scaled_dir / "landing", D("1.05"))
+    scaled = build_warehouse(scaled_dir, scaled_dir / "landing", {"as_of_date": "2025-12-31"}, publish=False)
     cons = (duckdb.connect(str(base.serving), read_only=True), duckdb.connect(str(scaled.warehouse), read_only=True))
     yield cons
     for c in cons:
