@@ -228,7 +228,7 @@ select
             then 'campaign without touches: its part of the month reaches no account'
         when driver = 'campaigns' then 'driver campaigns needs allocation_method driver'
         when driver_volume <= 0 then 'no driver volume in month'
-        when allocation_method = 'time_driven' and not coalesce(rate_per_minute > 0, false)
+        when allocation_method = 'time_driven' and capacity_minutes is null and not coalesce(rate_per_minute > 0, false)
             then 'time-driven pool without rate_per_minute'
         when allocation_method = 'time_driven' and spreadable_amount < 0 then 'time-driven pool is negative'
         else 'unknown allocation method'
