@@ -38,6 +38,15 @@ with scenario_rows as (
 
 ),
 
+-- the change as an exact decimal factor (0.05 for +5 %), so the scenario figures are sums of decimals:
+-- the same to the cent on every run and engine
+scenario_factors as (
+
+    select scenario, lever, segment_key, product_group, cast(change_pct / 100.0 as decimal(18, 8)) as change_factor
+    from scenario_rows
+
+),
+
 scenarios as (
 
     select distinct scenario from scenario_rows
@@ -64,12 +73,12 @@ effects as (
     select
         r.scenario,
         c.segment_key,
-        sum(l.profit_sign * l.amount * r.change_pct / 100.0) as profit_change,
-        sum(case when l.pnl_line = 'revenue' then l.amount * r.change_pct / 100.0 else 0 end) as revenue_change,
-        sum(case when l.pnl_line = 'cost_of_goods' then l.amount * r.change_pct / 100.0 else 0 end) as cost_of_goods_change,
+        sum(l.profit_sign * l.amount * r.change_factor) as profit_change,
+        sum(case when l.pnl_line = 'revenue' then l.amount * r.change_factor else 0 end) as revenue_change,
+        sum(case when l.pnl_line = 'cost_of_goods' then l.amount * r.change_factor else 0 end) as cost_of_goods_change,
         sum(case when l.pnl_line = 'cost' and l.cost_category in ('commission', 'sales_effort', 'marketing')
-                 then l.amount * r.change_pct / 100.0 else 0 end) as cost_of_sales_change
-    from scenario_rows as r
+                 then l.amount * r.change_factor else 0 end) as cost_of_sales_change
+    from scenario_factors as r
     inner join {{ ref('int_whatif_lever_lines') }} as l on r.lever = l.lever
     inner join customer_segments as c on l.customer_key = c.customer_key
     where {{ whatif_in_period('l.month') }}
@@ -84,16 +93,15 @@ pnl as (
     select
         sc.scenario,
         s.segment_key,
-        cast(s.revenue as double) as revenue_actual,
-        cast(s.revenue as double) + coalesce(e.revenue_change, 0) as revenue_scenario,
-        cast(s.revenue - s.cost_of_goods as double) as gross_margin_actual,
-        cast(s.revenue - s.cost_of_goods as double) + coalesce(e.revenue_change, 0) - coalesce(e.cost_of_goods_change, 0)
+        s.revenue as revenue_actual,
+        s.revenue + coalesce(e.revenue_change, 0) as revenue_scenario,
+        s.revenue - s.cost_of_goods as gross_margin_actual,
+        s.revenue - s.cost_of_goods + coalesce(e.revenue_change, 0) - coalesce(e.cost_of_goods_change, 0)
             as gross_margin_scenario,
-        cast(s.commission + s.sales_effort + s.marketing as double) as cost_of_sales_actual,
-        cast(s.commission + s.sales_effort + s.marketing as double) + coalesce(e.cost_of_sales_change, 0)
-            as cost_of_sales_scenario,
+        s.commission + s.sales_effort + s.marketing as cost_of_sales_actual,
+        s.commission + s.sales_effort + s.marketing + coalesce(e.cost_of_sales_change, 0) as cost_of_sales_scenario,
         s.net_profit as net_profit_actual,
-        cast(s.net_profit as double) + coalesce(e.profit_change, 0) as net_profit_scenario
+        s.net_profit + coalesce(e.profit_change, 0) as net_profit_scenario
     from scenarios as sc
     cross join segments as s
     left join effects as e on sc.scenario = e.scenario and s.segment_key = e.segment_key
@@ -105,14 +113,13 @@ company as (
 
     select
         scenario,
-        sum(case when revenue_actual > 0 then gross_margin_actual end)
-            / nullif(sum(case when revenue_actual > 0 then revenue_actual end), 0) as margin_actual,
-        sum(case when revenue_scenario > 0 then gross_margin_scenario end)
-            / nullif(sum(case when revenue_scenario > 0 then revenue_scenario end), 0) as margin_scenario,
-        sum(case when revenue_actual > 0 then cost_of_sales_actual end)
-            / nullif(sum(case when revenue_actual > 0 then revenue_actual end), 0) as cost_of_sales_actual,
-        sum(case when revenue_scenario > 0 then cost_of_sales_scenario end)
-            / nullif(sum(case when revenue_scenario > 0 then revenue_scenario end), 0) as cost_of_sales_scenario
+        {%- for what, base in [('margin', 'gross_margin'), ('cost_of_sales', 'cost_of_sales')] %}
+        {%- for side in ['actual', 'scenario'] %}
+        cast(sum(case when revenue_{{ side }} > 0 then {{ base }}_{{ side }} end) as double)
+            / cast(nullif(sum(case when revenue_{{ side }} > 0 then revenue_{{ side }} end), 0) as double)
+            as {{ what }}_{{ side }}{{ ',' if not (loop.last and what == 'cost_of_sales') }}
+        {%- endfor %}
+        {%- endfor %}
     from pnl
     group by scenario
 
@@ -122,14 +129,14 @@ indexed as (
 
     select
         p.*,
-        case when p.revenue_actual > 0
-             then 100.0 * (p.gross_margin_actual / p.revenue_actual) / nullif(c.margin_actual, 0) end as margin_index_actual,
-        case when p.revenue_scenario > 0
-             then 100.0 * (p.gross_margin_scenario / p.revenue_scenario) / nullif(c.margin_scenario, 0) end as margin_index_scenario,
-        case when p.revenue_actual > 0
-             then 100.0 * (p.cost_of_sales_actual / p.revenue_actual) / nullif(c.cost_of_sales_actual, 0) end as cost_of_sales_index_actual,
-        case when p.revenue_scenario > 0
-             then 100.0 * (p.cost_of_sales_scenario / p.revenue_scenario) / nullif(c.cost_of_sales_scenario, 0) end as cost_of_sales_index_scenario
+        {%- for what, base in [('margin', 'gross_margin'), ('cost_of_sales', 'cost_of_sales')] %}
+        {%- for side in ['actual', 'scenario'] %}
+        case when p.revenue_{{ side }} > 0
+             then 100.0 * (cast(p.{{ base }}_{{ side }} as double) / cast(p.revenue_{{ side }} as double))
+                  / nullif(c.{{ what }}_{{ side }}, 0)
+        end as {{ what }}_index_{{ side }}{{ ',' if not (loop.last and what == 'cost_of_sales') }}
+        {%- endfor %}
+        {%- endfor %}
     from pnl as p
     inner join company as c on p.scenario = c.scenario
 
