@@ -66,6 +66,9 @@ select
     cast(profit_change_per_pct as double) as profit_change_per_pct,
     cast({{ whatif_break_even_pct('net_profit', 'profit_change_per_pct') }} as double) as break_even_change_pct,
     {{ whatif_flips_within('net_profit', 'profit_change_per_pct', 10) }} as flips_within_10pct,
-    cast(round(cast(net_profit as double) - 10 * profit_change_per_pct, 2) as decimal(18, 2)) as net_profit_at_minus_10pct,
-    cast(round(cast(net_profit as double) + 10 * profit_change_per_pct, 2) as decimal(18, 2)) as net_profit_at_plus_10pct
+    -- in decimals (10 % of the lines moved), so both engines round the half cent alike
+    cast(round(net_profit - (lever_revenue_amount - lever_cost_amount) * cast(0.1 as decimal(2, 1)), 2) as decimal(18, 2))
+        as net_profit_at_minus_10pct,
+    cast(round(net_profit + (lever_revenue_amount - lever_cost_amount) * cast(0.1 as decimal(2, 1)), 2) as decimal(18, 2))
+        as net_profit_at_plus_10pct
 from sensitivity
