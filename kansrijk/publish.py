@@ -81,7 +81,7 @@ def _eur(column: str) -> str:
             f" else cast(round(cast({column} as decimal(18,4)) * rate, 2) as decimal(18,2)) end")
 
 
-# Revenue in = revenue out, cost of goods in = out, ledger in = allocated + unallocated.
+# Revenue in = revenue out, cost of goods in = out, ledger in = allocated + unused capacity + unallocated.
 AUDITS = (
     Audit(
         "revenue of mart_customer_profitability equals raw invoice lines",
@@ -102,8 +102,9 @@ AUDITS = (
         ("mart_cost_reconciliation",),
     ),
     Audit(
-        "allocated plus unallocated costs equal raw ledger entries",
-        "select (select coalesce(sum(allocated_amount + unallocated_amount), 0) from marts.mart_cost_reconciliation),"
+        "allocated plus unused capacity plus unallocated costs equal raw ledger entries",
+        "select (select coalesce(sum(allocated_amount + unused_capacity_amount + unallocated_amount), 0)"
+        " from marts.mart_cost_reconciliation),"
         " (select coalesce(sum(cast(amount as decimal(18,2))), 0) from raw.erp_gl_entries)",
         ("mart_cost_reconciliation",),
     ),

@@ -772,8 +772,44 @@ def segment_stock(con: duckdb.DuckDBPyConnection) -> Chart:
                           "excess_stock_value", "stock_per_margin_eur"], rows=rows)
 
 
+
+def knife_edge_segments(con: duckdb.DuckDBPyConnection) -> Chart:
+    """What-if (issue 21): per segment the lever whose smallest change turns its profit, and the unused capacity."""
+    name, title = "knife_edge_segments", "Segments on a knife's edge: the lever change that turns their profit"
+    how = ("each bar is a segment's break-even change: how far its most sensitive lever (in brackets) may move "
+           "before the segment's net profit turns: a profit into a loss, or a loss into a profit (bars left of zero "
+           "are a price cut or lower cost, right of zero a price rise or higher cost). Short bars sit on a "
+           "knife's edge; the table gives each segment's net profit now.")
+    if not _columns(con, "mart_segment_sensitivity"):
+        return _missing(name, title, how, "No what-if chart: marts.mart_segment_sensitivity is not in the serving copy.")
+    rows = _fetch(con, f"""
+        select segment_key, lever, net_profit, profit_change_per_pct, break_even_change_pct, flips_within_10pct
+        from (select *, row_number() over (partition by segment_key
+                                           order by abs(break_even_change_pct), lever) as n
+              from marts.mart_segment_sensitivity where break_even_change_pct is not null)
+        where n = 1
+        order by abs(break_even_change_pct), segment_key
+        limit {MAX_SEGMENTS}""")
+    if not rows:
+        return _missing(name, title, how, "No what-if chart: no segment turns within ±100 % of any lever.")
+    labels = [f"{r['segment_key']} ({r['lever']})" for r in rows]
+    values = [_num(r["break_even_change_pct"]) for r in rows]
+    svg = _hbars(name, title, labels, values, lambda v: f"{v:+.1f} %")
+    unused = con.execute("select coalesce(sum(unused_capacity_amount), 0) from marts.mart_cost_reconciliation"
+                         ).fetchone()[0] if "unused_capacity_amount" in _columns(con, "mart_cost_reconciliation") else None
+    flips = sum(1 for r in rows if r["flips_within_10pct"])
+    note = f"{flips} of these segments turn with a lever move of less than 10 %."
+    if unused is not None:
+        note += (f" Unused capacity of time-driven teams, not charged to customers: {_eur(unused)} "
+                 "(marts.mart_cost_reconciliation.unused_capacity_amount).")
+    return Chart(name, title, how, svg=svg, note=note,
+                 attrs={"segments": len(rows), "flips_within_10pct": flips, "unused_capacity_amount": unused},
+                 columns=["segment_key", "lever", "net_profit", "profit_change_per_pct", "break_even_change_pct",
+                          "flips_within_10pct"], rows=rows)
+
+
 CHARTS = (whale_curve, segment_map, segment_clv, penetration_heatmap, sales_funnel, prospect_targets,
-          clv_tracking, customers_at_risk, segment_stock)
+          clv_tracking, customers_at_risk, segment_stock, knife_edge_segments)
 
 
 # --------------------------------------------------------------------------- page

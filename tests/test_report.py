@@ -21,7 +21,7 @@ from kansrijk import report
 from tests.support import kansrijk_env
 
 CHARTS = ("whale_curve", "segment_map", "segment_clv", "penetration_heatmap", "sales_funnel", "prospect_targets",
-          "clv_tracking", "customers_at_risk", "segment_stock")
+          "clv_tracking", "customers_at_risk", "segment_stock", "knife_edge_segments")
 
 
 # --------------------------------------------------------------------------- reading the report back
@@ -317,3 +317,18 @@ def test_segment_stock_totals_equal_the_mart(demo_report):
     # and the segments' stock adds up to the products' stock (allocation loses nothing)
     products = con.execute("select sum(stock_value) from marts.mart_product_stock_policy").fetchone()[0]
     assert close(num(a["stock-value"]), products, 0.5)
+def test_knife_edge_segments_equal_the_mart(demo_report):
+    """Issue 21: each segment's smallest break-even change (and its lever) as in mart_segment_sensitivity."""
+    parsed, con, _ = demo_report
+    c = parsed.charts["knife_edge_segments"]
+    expected = {}
+    for seg, lever, be in con.execute("select segment_key, lever, break_even_change_pct from marts.mart_segment_sensitivity"
+                                      " where break_even_change_pct is not null").fetchall():
+        if seg not in expected or (abs(be), lever) < (abs(expected[seg][1]), expected[seg][0]):
+            expected[seg] = (lever, be)
+    assert c["rows"], "no rows"
+    for r in c["rows"]:
+        lever, be = expected[r["segment_key"]]
+        assert r["lever"] == lever and close(num(r["break_even_change_pct"]), be, 1e-9)
+    unused = con.execute("select sum(unused_capacity_amount) from marts.mart_cost_reconciliation").fetchone()[0]
+    assert close(num(c["attrs"]["unused-capacity-amount"]), unused)

@@ -143,3 +143,44 @@ def test_serving_copy_has_planned_table(serving, table):
     dupes = serving.sql(f"select count(*) from (select {keys} from marts.{table} group by {keys} having count(*) > 1)"
                         ).fetchall()[0][0]
     assert dupes == 0 and serving.sql(f"select count(*) from marts.{table}").fetchall()[0][0] > 0
+
+
+# --- Planned additions (v1.1) built for issue 21 (what-if levers, unused capacity) ----------------
+WHATIF_PLANNED = {
+    "mart_cost_reconciliation": (["month", "cost_center"], ["unused_capacity_amount"]),
+    "mart_segment_sensitivity": (["segment_key", "lever"],
+                                 ["net_profit", "profit_change_per_pct", "break_even_change_pct", "flips_within_10pct"]),
+    "mart_scenario_profitability": (["scenario", "segment_key"],
+                                    ["net_profit_actual", "net_profit_scenario", "attractiveness_rank_actual",
+                                     "attractiveness_rank_scenario"]),
+}
+
+
+def test_whatif_planned_names_are_the_contracts():
+    planned = CONTRACT.read_text().split("### Planned additions (v1.1)", 1)[1]
+    for table, (grain, columns) in WHATIF_PLANNED.items():
+        bullet = next(line for line in planned.split("\n- ") if line.startswith(f"`{table}`"))
+        # a new mart's bullet names its grain; an added column's bullet names only the column
+        named = grain + columns if "grain" in bullet else columns
+        assert all(f"`{c}`" in bullet for c in named), table
+
+
+@pytest.mark.parametrize("table", sorted(WHATIF_PLANNED))
+def test_serving_copy_has_whatif_planned_table(serving, table):
+    grain, columns = WHATIF_PLANNED[table]
+    have = {r[0] for r in serving.sql(
+        f"select column_name from information_schema.columns where table_schema = 'marts' and table_name = '{table}'"
+    ).fetchall()}
+    assert not [c for c in grain + columns if c not in have], f"marts.{table} lacks planned columns"
+    keys = ", ".join(grain)
+    assert serving.sql(f"select count(*) from (select {keys} from marts.{table} group by {keys} having count(*) > 1)"
+                       ).fetchall()[0][0] == 0
+    assert serving.sql(f"select count(*) from marts.{table}").fetchall()[0][0] > 0
+
+
+def test_ledger_is_allocated_plus_unused_capacity_plus_unallocated(serving):
+    bad = serving.sql("select count(*) from marts.mart_cost_reconciliation"
+                      " where allocated_amount + unused_capacity_amount + unallocated_amount <> ledger_amount").fetchall()
+    assert bad[0][0] == 0
+    levers = {r[0] for r in serving.sql("select distinct lever from marts.mart_segment_sensitivity").fetchall()}
+    assert levers == {"price", "purchase_terms", "commission", "credit_collection", "marketing", "back_office"}

@@ -3,7 +3,12 @@
     seed's mapping, the month's total driver volume, and how much of the rest the driver spreads
     (`spread_target_amount`) or why it stays unallocated. Driver `campaigns` (marketing by
     campaign, int_marketing_campaign_months): the pool is spread when campaigns carry the month,
-    except the share of campaigns without touches. -#}
+    except the share of campaigns without touches. Time-driven (seed allocation_method
+    time_driven, or any month a row of seed cost_center_capacity covers): customers are charged
+    the cost per minute × their minutes (`spread_target_amount`), the cost per minute being the
+    pool / the practical capacity in minutes (else the seed's rate_per_minute); the part of a
+    positive pool the minutes do not use is `unused_capacity_amount` (docs block
+    unused_capacity). ledger = direct + spread target + unused capacity + unallocated. -#}
 {%- set carry_months = var('profitability_marketing_carry_months') | int %}
 {%- set no_campaign_reason = 'no campaign running in month, nor starting within ' ~ carry_months ~ ' months after it'
     if carry_months > 0 else 'no campaign running in month' %}
@@ -62,6 +67,20 @@ campaign_months as (
 
 ),
 
+-- practical capacity of a cost center in a month (seed cost_center_capacity; periods of one
+-- cost center must not overlap, the larger capacity wins if they do)
+capacity as (
+
+    select
+        cost_center,
+        {{ month_of('valid_from') }} as valid_from_month,
+        {{ month_of('valid_to') }} as valid_to_month,
+        capacity_minutes
+    from {{ ref('cost_center_capacity') }}
+    where capacity_minutes > 0
+
+),
+
 pools as (
 
     select
@@ -86,8 +105,11 @@ mapped as (
         m.activity_pool,
         m.cost_category,
         m.driver,
-        m.allocation_method,
+        -- a month covered by a practical capacity is costed time-driven
+        case when m.cost_center is not null and k.capacity_minutes is not null then 'time_driven'
+             else m.allocation_method end as allocation_method,
         m.rate_per_minute,
+        k.capacity_minutes,
         coalesce(t.driver_volume, 0) as driver_volume,
         coalesce(c.campaigns, 0) as campaigns,
         coalesce(c.campaign_weight, 0) as campaign_weight,
@@ -97,6 +119,31 @@ mapped as (
     left join drivers as m on p.cost_center = m.cost_center
     left join driver_totals as t on p.month = t.month and m.driver = t.driver
     left join campaign_months as c on p.month = c.month and m.driver = 'campaigns'
+    left join (
+        select p2.month, p2.cost_center, max(k2.capacity_minutes) as capacity_minutes
+        from pools as p2
+        inner join capacity as k2
+            on p2.cost_center = k2.cost_center
+           and p2.month >= k2.valid_from_month
+           and (k2.valid_to_month is null or p2.month <= k2.valid_to_month)
+        group by p2.month, p2.cost_center
+    ) as k on p.month = k.month and p.cost_center = k.cost_center
+
+),
+
+-- time-driven cost per minute: the month's pool over the practical capacity, else the seed's rate
+rated as (
+
+    select
+        *,
+        case
+            when coalesce(allocation_method, 'none') <> 'time_driven' then null
+            when capacity_minutes > 0 and spreadable_amount > 0
+                then cast(spreadable_amount as double) / cast(capacity_minutes as double)
+            when capacity_minutes > 0 then null
+            else cast(rate_per_minute as double)
+        end as cost_rate_per_minute
+    from mapped
 
 ),
 
@@ -117,11 +164,34 @@ decided as (
             when driver = 'campaigns' then 0
             when allocation_method = 'driver' and driver <> 'none' and driver_volume > 0 then spreadable_amount
             when allocation_method = 'time_driven' and driver <> 'none' and driver_volume > 0
-                 and rate_per_minute > 0 and spreadable_amount > 0
+                 and cost_rate_per_minute > 0 and spreadable_amount > 0 and capacity_minutes > 0
+                then case
+                    when driver_volume >= capacity_minutes then spreadable_amount
+                    else least(spreadable_amount, cast(round(cast(spreadable_amount as double) * driver_volume
+                                                             / cast(capacity_minutes as double), 2) as decimal(18, 2)))
+                end
+            when allocation_method = 'time_driven' and driver <> 'none' and driver_volume > 0
+                 and cost_rate_per_minute > 0 and spreadable_amount > 0
                 then least(spreadable_amount, cast(round(rate_per_minute * driver_volume, 2) as decimal(18, 2)))
             else 0
         end as spread_target_amount
-    from mapped
+    from rated
+
+),
+
+-- unused capacity: the part of a positive time-driven pool the measured minutes do not use
+-- (all of it in a month without minutes); it is charged to no customer
+with_unused as (
+
+    select
+        *,
+        case
+            when is_mapped and allocation_method = 'time_driven' and driver is not null
+                 and driver not in ('none', 'campaigns') and cost_rate_per_minute > 0 and spreadable_amount > 0
+                then cast(spreadable_amount - spread_target_amount as decimal(18, 2))
+            else cast(0 as decimal(18, 2))
+        end as unused_capacity_amount
+    from decided
 
 )
 
@@ -134,6 +204,8 @@ select
     driver,
     allocation_method,
     rate_per_minute,
+    cast(capacity_minutes as decimal(18, 2)) as capacity_minutes,
+    cost_rate_per_minute,
     ledger_lines,
     ledger_amount,
     direct_ledger_amount,
@@ -143,9 +215,10 @@ select
     spreadable_amount,
     driver_volume,
     cast(spread_target_amount as decimal(18, 2)) as spread_target_amount,
-    cast(spreadable_amount - spread_target_amount as decimal(18, 2)) as unallocated_amount,
+    unused_capacity_amount,
+    cast(spreadable_amount - spread_target_amount - unused_capacity_amount as decimal(18, 2)) as unallocated_amount,
     case
-        when spreadable_amount = spread_target_amount then null
+        when spreadable_amount - spread_target_amount - unused_capacity_amount = 0 then null
         when not is_mapped then 'cost center not in cost_center_drivers'
         when allocation_method = 'none' or allocation_method is null then 'allocation method none'
         when driver = 'none' or driver is null then 'cost center has no driver'
@@ -155,20 +228,24 @@ select
             then 'campaign without touches: its part of the month reaches no account'
         when driver = 'campaigns' then 'driver campaigns needs allocation_method driver'
         when driver_volume <= 0 then 'no driver volume in month'
-        when allocation_method = 'time_driven' and not coalesce(rate_per_minute > 0, false)
+        when allocation_method = 'time_driven' and capacity_minutes is null and not coalesce(rate_per_minute > 0, false)
             then 'time-driven pool without rate_per_minute'
         when allocation_method = 'time_driven' and spreadable_amount < 0 then 'time-driven pool is negative'
-        when allocation_method = 'time_driven' then 'time-driven: rate x minutes below the pool (unused capacity)'
         else 'unknown allocation method'
     end as unallocated_reason,
     case
+        when allocation_method = 'time_driven' and capacity_minutes > 0 and spread_target_amount > 0
+             and driver_volume > capacity_minutes
+            then 'time-driven: minutes above the practical capacity; the whole pool is charged by minutes'
         when allocation_method = 'time_driven' and spread_target_amount > 0
              and spread_target_amount = spreadable_amount
              and rate_per_minute * driver_volume > spreadable_amount
             then 'time-driven: rate x minutes capped at the pool'
+        when unused_capacity_amount <> 0
+            then 'time-driven: the minutes not used of the capacity are unused capacity, charged to no customer'
         when freight_requested_amount > direct_freight_amount
             then 'shipment freight above the ledger pool; the excess is not in the ledger and not allocated'
         when driver = 'campaigns' and is_carried_forward and spread_target_amount <> 0
             then 'no campaign running in month: carried forward to the next campaign(s) to start'
     end as allocation_note
-from decided
+from with_unused

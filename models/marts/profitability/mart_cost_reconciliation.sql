@@ -1,7 +1,8 @@
 {#- One row per month per cost center seen in the ledger (or with shipment freight on the freight
-    cost center): the ledger amount, what reached customers (directly and by driver) and what
-    stayed unallocated, with the reason. allocated_amount + unallocated_amount = ledger_amount to
-    the cent on every row. -#}
+    cost center): the ledger amount, what reached customers (directly and by driver), the unused
+    capacity of a time-driven pool (charged to no customer) and what stayed unallocated, with the
+    reason. allocated_amount + unused_capacity_amount + unallocated_amount = ledger_amount to the
+    cent on every row. -#}
 with pools as (
 
     select * from {{ ref('int_cost_pools_prepared') }}
@@ -44,6 +45,10 @@ select
     p.ledger_lines,
     case when p.ledger_amount <> 0
          then cast(100.0 * coalesce(a.allocated_amount, 0) / p.ledger_amount as double) end as allocated_pct,
-    p.allocation_note
+    p.allocation_note,
+    p.unused_capacity_amount,
+    p.capacity_minutes,
+    case when p.allocation_method = 'time_driven' then cast(p.driver_volume as double) end as used_minutes,
+    p.cost_rate_per_minute
 from pools as p
 left join allocated as a on p.month = a.month and p.cost_center = a.cost_center
