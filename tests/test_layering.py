@@ -33,7 +33,7 @@ import pytest
 from kansrijk.settings import REPO_ROOT
 
 # upstream first: a subject may read the intermediate models (and a mart the marts) of the subjects before it
-SUBJECTS = ("profitability", "penetration", "segmentation", "clv", "planning", "stock")
+SUBJECTS = ("profitability", "penetration", "segmentation", "clv", "planning", "stock", "whatif")
 
 
 @pytest.fixture(scope="module")
