@@ -8,7 +8,7 @@ import datetime as dt
 
 import duckdb
 
-from kansrijk import contract, gx_duckdb
+from kansrijk import contract
 from kansrijk.ingest.landing import LandingFile
 from kansrijk.ingest.sql import _lit, _q
 from kansrijk.settings import Settings
@@ -33,6 +33,11 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def connect(s: Settings) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (shareable with GX's duckdb-engine connections) with the configured limits."""
+    # Imported here, not at the top: importing the package kansrijk.ingest must not import Great Expectations,
+    # because `python -m kansrijk.ingest` imports the package before its __main__ has a __file__, and GX's
+    # pyspark import then takes the run for a doctest run and exits ("Skipping doctests").
+    from kansrijk import gx_duckdb
+
     s.warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = gx_duckdb.connect(s.warehouse)
     if s.memory_limit:
