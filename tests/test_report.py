@@ -248,6 +248,11 @@ def test_whale_peak_by_hand(tmp_path):
         " cumulative_profit_pct double, cumulative_customer_pct double)",
         "insert into marts.mart_whale_curve values ('erp:1', 1, 100, 100/1.2, 100/3.0),"
         " ('erp:2', 2, 50, 125.0, 200/3.0), ('erp:3', 3, -30, 100.0, 100.0)",
+        # the summary dbt publishes beside the curve (its figures by hand, as above); the report shows
+        # them and finds the peak's customer on the curve
+        "create table marts.mart_whale_curve_summary (peak_profit_pct double, peak_customer_pct double,"
+        " customers bigint, value_destroying_customers bigint, total_net_profit decimal(18,2))",
+        "insert into marts.mart_whale_curve_summary values (125.0, 200/3.0, 3, 1, 120)",
     ])
     with kansrijk_env(data) as s:
         path = report.write_report(s)
