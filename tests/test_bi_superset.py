@@ -30,6 +30,19 @@ from kansrijk import bi
 from tests.test_browser import _free_port, browser, chromium  # noqa: F401 - fixtures
 from tests.test_serving_contract import CONTRACT, parse_contract
 
+
+def _setup_module():
+    """bi/superset/setup_superset.py, the dashboard's definition (it runs in Superset's environment)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("setup_superset", bi.BI_DIR / "setup_superset.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CHART_NAMES = [c[0] for c in _setup_module().CHARTS]
+
 DASHBOARD_TIMEOUT_S = 180
 OFFLINE_NOISE = ("apachesuperset.gateway.scarf.sh",)  # Superset's telemetry pixel; no internet in tests
 
@@ -124,8 +137,8 @@ def _login(page, base: str, password: str) -> None:
     assert page.wait_for("location.pathname.startsWith('/superset/welcome')", 60), page.eval("location.href")
 
 
-def _chart_answers(page) -> dict[str, list[dict]]:
-    """{viz type: rows} of every /api/v1/chart/data answer the dashboard received."""
+def _chart_answers(page) -> dict[str, list[list[dict]]]:
+    """{viz type: [rows of each chart of that type]} of every /api/v1/chart/data answer the dashboard received."""
     viz = {}
     for e in page.events:
         if e.get("method") == "Network.requestWillBeSent" and "/api/v1/chart/data" in e["params"]["request"]["url"]:
@@ -138,8 +151,15 @@ def _chart_answers(page) -> dict[str, list[dict]]:
         body = json.loads(page.call("Network.getResponseBody", {"requestId": e["params"]["requestId"]})["body"])
         result = body["result"][0]
         assert result["error"] is None, result["error"]
-        out[viz[e["params"]["requestId"]]] = result["data"]
+        out.setdefault(viz[e["params"]["requestId"]], []).append(result["data"])
     return out
+
+
+def _the(answers: dict[str, list[list[dict]]], viz: str, column: str | None = None) -> list[dict]:
+    """The rows of the one chart of type `viz` (whose rows have `column`, when several charts share the type)."""
+    found = [rows for rows in answers[viz] if column is None or (rows and column in rows[0])]
+    assert len(found) == 1, (viz, column, len(found))
+    return found[0]
 
 
 def settled_screenshot(page, path: Path, tries: int = 30) -> Path:
@@ -167,14 +187,14 @@ def test_dashboard_renders_the_marts(superset, browser, demo_build):  # noqa: F8
         page.events.clear()
         page.goto(base + bi.DASHBOARD_PATH)
         rendered = page.wait_for(
-            "document.querySelectorAll('.dashboard-chart').length === 5"
+            f"document.querySelectorAll('.dashboard-chart').length === {len(CHART_NAMES)}"
             " && document.querySelectorAll('.loading, [data-test=\"loading-indicator\"]').length === 0"
-            " && document.querySelectorAll('.dashboard-chart canvas, .dashboard-chart table').length >= 5",
+            f" && document.querySelectorAll('.dashboard-chart canvas, .dashboard-chart table').length >= {len(CHART_NAMES)}",
             DASHBOARD_TIMEOUT_S)
         page.pump(2)  # the last console messages
         state = page.eval("document.body.innerText.slice(0, 2000)")
         assert rendered, state
-        assert page.eval("document.querySelectorAll('.dashboard-chart').length") == 5, state
+        assert page.eval("document.querySelectorAll('.dashboard-chart').length") == len(CHART_NAMES), state
         alerts = page.eval("Array.from(document.querySelectorAll('.dashboard-chart [role=alert], "
                            ".dashboard-chart .ant-alert-error')).map(e => e.innerText)")
         assert alerts == [], alerts
@@ -196,17 +216,23 @@ def test_dashboard_renders_the_marts(superset, browser, demo_build):  # noqa: F8
                   " where cumulative_customer_pct is not null")[0]
         clv = dict(q("select segment_key, clv from marts.mart_segment_clv"))
         targets = q("select target_rank, company_name from marts.mart_prospect_targets order by target_rank limit 25")
+        tracking = q("select week, expected_cumulative_repeat_purchases, actual_cumulative_repeat_purchases"
+                     " from marts.clv_tracking order by week")
         ranked = q("select count(*) from marts.mart_segment_attractiveness as a join marts.mart_segment_profitability"
                    " as p on p.segment_key = a.segment_key and p.period = 'all'"
                    " where a.attractiveness_rank is not null and p.net_margin_pct is not null")[0][0]
 
     assert set(answers) == {"echarts_timeseries_line", "bubble_v2", "echarts_timeseries_bar", "funnel", "table"}
-    steps = {r["step"]: r["companies"] for r in answers["funnel"]}
+    steps = {r["step"]: r["companies"] for r in _the(answers, "funnel")}
     assert steps == dict(zip(["1 calls", "2 appointments", "3 quotes", "4 orders"], funnel))
-    curve = answers["echarts_timeseries_line"]
+    curve = _the(answers, "echarts_timeseries_line", "cumulative % of net profit")
     assert len(curve) == whale[0]
     assert max(r["cumulative % of net profit"] for r in curve) == pytest.approx(whale[1])
-    assert [(r["target_rank"], r["company_name"]) for r in answers["table"]] == targets
-    bars = {r["segment_key"]: r["CLV per customer (EUR)"] for r in answers["echarts_timeseries_bar"]}
+    assert [(r["target_rank"], r["company_name"]) for r in _the(answers, "table")] == targets
+    bars = {r["segment_key"]: r["CLV per customer (EUR)"] for r in _the(answers, "echarts_timeseries_bar")}
     assert bars == pytest.approx({k: float(v) for k, v in clv.items() if v is not None}, abs=0.005)
-    assert len(answers["bubble_v2"]) == ranked > 0
+    assert len(_the(answers, "bubble_v2")) == ranked > 0
+    # the CLV diagnostics: the tracking curve, week by week, as the mart has it
+    weeks = _the(answers, "echarts_timeseries_line", "expected repeat purchases")
+    assert [(r["week"], r["actual repeat purchases"]) for r in weeks] == [(w, a) for w, _, a in tracking]
+    assert [r["expected repeat purchases"] for r in weeks] == pytest.approx([e for _, e, _ in tracking])

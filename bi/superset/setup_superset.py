@@ -55,7 +55,7 @@ def metric(sql: str, label: str) -> dict:
             "optionName": "metric_" + uuid.uuid5(NS, sql + label).hex[:12]}
 
 
-# (slice name, viz type, dataset, params); the dashboard shows them in this order, two per row.
+# (slice name, viz type, dataset, params); the dashboard shows them in this order, two per row (a table alone).
 CHARTS = [
     ("Whale curve: cumulative % of net profit", "echarts_timeseries_line", "mart_whale_curve", {
         "x_axis": "cumulative_customer_pct", "x_axis_sort_asc": True,
@@ -80,6 +80,15 @@ CHARTS = [
         "adhoc_filters": [], "orientation": "horizontal", "row_limit": 1000, "show_legend": False,
         "x_axis_sort": "CLV per customer (EUR)", "x_axis_sort_asc": True, "y_axis_format": ",.0f",
         "show_value": False, "truncateXAxis": True,
+    }),
+    ("CLV tracking: cumulative repeat purchases, expected and actual", "echarts_timeseries_line", "clv_tracking", {
+        "x_axis": "week", "x_axis_sort_asc": True,
+        "metrics": [metric("MAX(expected_cumulative_repeat_purchases)", "expected repeat purchases"),
+                    metric("MAX(actual_cumulative_repeat_purchases)", "actual repeat purchases")],
+        "groupby": [], "adhoc_filters": [], "row_limit": 100000, "markerEnabled": False,
+        "x_axis_title": "week (week 1 = the first purchase in the data)", "x_axis_title_margin": 30,
+        "y_axis_title": "cumulative repeat purchases", "y_axis_title_margin": 60, "y_axis_title_position": "Left",
+        "y_axis_format": ",.0f", "show_legend": True, "rich_tooltip": True, "truncateXAxis": False,
     }),
     ("Sales funnel, all segments, whole history (companies)", "funnel", "sales_funnel_steps", {
         "groupby": ["step"], "metric": metric("MAX(companies)", "companies"), "adhoc_filters": [],
@@ -128,10 +137,16 @@ def dashboard_yaml() -> dict:
         "HEADER_ID": {"type": "HEADER", "id": "HEADER_ID", "meta": {"text": "kansrijk: segments and targets"}},
     }
     chart_no = 0
-    for i in range(0, len(CHARTS), 2):
-        row = f"ROW-{i // 2 + 1}"
+    # two charts a row; a table gets a row of its own (its text needs the width)
+    rows: list[list] = []
+    for chart in CHARTS:
+        if chart[1] == "table" or not rows or len(rows[-1]) == 2 or rows[-1][0][1] == "table":
+            rows.append([chart])
+        else:
+            rows[-1].append(chart)
+    for i, pair in enumerate(rows):
+        row = f"ROW-{i + 1}"
         position["GRID_ID"]["children"].append(row)
-        pair = CHARTS[i:i + 2]
         position[row] = {"type": "ROW", "id": row, "children": [], "parents": ["ROOT_ID", "GRID_ID"],
                          "meta": {"background": "BACKGROUND_TRANSPARENT"}}
         for name, *_ in pair:
