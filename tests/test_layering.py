@@ -22,15 +22,11 @@ Nothing but staging reads a source. The subject order is the one way the subject
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from kansrijk.settings import REPO_ROOT
+from tests.support import parsed_manifest
 
 # upstream first: a subject may read the intermediate models (and a mart the marts) of the subjects before it
 SUBJECTS = ("profitability", "penetration", "segmentation", "clv", "planning", "stock", "whatif")
@@ -38,15 +34,7 @@ SUBJECTS = ("profitability", "penetration", "segmentation", "clv", "planning", "
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> dict:
-    tmp = tmp_path_factory.mktemp("dbt_parse")
-    env = dict(os.environ, KANSRIJK_WAREHOUSE=str(tmp / "parse.duckdb"), KANSRIJK_TEMP_DIRECTORY=str(tmp / "tmp"),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    env.pop("DBT_TARGET_PATH", None)
-    cmd = [str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", str(REPO_ROOT),
-           "--profiles-dir", str(REPO_ROOT), "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")]
-    out = subprocess.run(cmd, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, f"dbt parse failed:\n{out.stdout[-3000:]}"
-    return json.loads((tmp / "target" / "manifest.json").read_text())
+    return parsed_manifest(tmp_path_factory.mktemp("dbt_parse"))
 
 
 def place(node: dict) -> tuple[str, str | None]:
