@@ -16,6 +16,10 @@ from kansrijk.settings import REPO_ROOT, Settings
 
 DBT = str(Path(sys.executable).parent / "dbt")  # the dbt of this environment
 FAILED = ("error", "fail", "runtime error")
+# What a refresh builds: every seed, model and data test. dbt's unit tests check the SQL's logic on
+# fixed inputs, not the delivered data, so they run once per change of the code (`make test`,
+# tests/test_dbt_unit.py), not in every refresh, as dbt advises for production runs.
+BUILD = ("build", "--exclude-resource-type", "unit_test")
 
 
 def dbt_command(s: Settings, *args: str) -> list[str]:

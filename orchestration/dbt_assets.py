@@ -24,7 +24,7 @@ from dagster import AssetExecutionContext, AssetKey, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import DBT, failure_sentence, failures
+from kansrijk.dbt_cli import BUILD, DBT, failure_sentence, failures
 from kansrijk.settings import REPO_ROOT
 from orchestration.ingest import landing_key
 from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, is_transient
@@ -145,7 +145,7 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
                      config: DbtBuildConfig):
     s = kansrijk.settings
     s.temp_directory.mkdir(parents=True, exist_ok=True)
-    args = ["build"]
+    args = list(BUILD)
     if config.vars:
         args += ["--vars", json.dumps(json.loads(config.vars))]
     if config.full_refresh:

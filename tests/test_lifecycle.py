@@ -1,6 +1,6 @@
 """Lifecycle from the customer's own rhythm, and the cohort flags, on the demo build (`demo_build`).
 
-The hand-computed fixtures are dbt unit tests that run in every build (so in `demo_build` too):
+The hand-computed fixtures are dbt unit tests (run once per test run by tests/test_dbt_unit.py):
 int_customer_rhythm's `test_lifecycle_follows_the_customers_own_rhythm` (models/intermediate/core)
 and the cohort flags in models/marts/clv/_cohort__unit_tests.yml; test_segmentation.py checks the
 rhythm columns of its hand-made customers. Here: properties of the demo's planted facts.

@@ -96,13 +96,14 @@ def build_in_subprocess(tmp: Path, landing: Path, vars: dict) -> Path:
     import sys
 
     from kansrijk import refresh as refresh_mod
+    from kansrijk.dbt_cli import BUILD
     from kansrijk import settings as settings_mod
     from tests.support import kansrijk_env
 
     with kansrijk_env(Path(tmp) / "data", landing) as s:
         settings_mod.check(s)
         subprocess.run([sys.executable, "-m", "kansrijk.ingest"], check=True, capture_output=True)
-        refresh_mod.run_dbt(s, "build", "--vars", json.dumps(vars), quiet=True)
+        refresh_mod.run_dbt(s, *BUILD, "--vars", json.dumps(vars), quiet=True)
         return s.warehouse
 
 

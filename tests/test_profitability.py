@@ -208,7 +208,7 @@ def con(tmp_path_factory):
     data = tmp / "data"
     steps = [
         "from kansrijk.ingest import ingest_landing; ingest_landing(s)",
-        "from kansrijk.dbt_cli import run_dbt; run_dbt(s, 'build', '--vars', json.dumps(VARS), quiet=True); print(s.warehouse)",
+        "from kansrijk.dbt_cli import BUILD, run_dbt; run_dbt(s, *BUILD, '--vars', json.dumps(VARS), quiet=True); print(s.warehouse)",
     ]
     out = None
     for i, step in enumerate(steps):

@@ -70,11 +70,11 @@ def _ingest(root, landing) -> None:
 
 def _dbt_build(root, landing) -> str | None:
     """dbt build; None when every model and test passed, else the error."""
-    from kansrijk.dbt_cli import run_dbt
+    from kansrijk.dbt_cli import BUILD, run_dbt
 
     with kansrijk_env(root / "data", landing) as s:
         try:
-            run_dbt(s, "build", "--vars", json.dumps({"as_of_date": AS_OF}), quiet=True)
+            run_dbt(s, *BUILD, "--vars", json.dumps({"as_of_date": AS_OF}), quiet=True)
         except Exception as exc:  # other subjects' failures must not hide ours: see test_build_succeeds
             return str(exc)
     return None

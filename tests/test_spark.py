@@ -173,7 +173,7 @@ def built(tmp_path_factory):
     data = tmp / "data"
     # DuckDB: the ingest and the dbt build in child processes (the ingest keeps its DuckDB handle)
     _run("from kansrijk.ingest import ingest_landing; ingest_landing(s, build_docs=False)", data, landing)
-    _run("from kansrijk.dbt_cli import run_dbt; run_dbt(s, 'build', '--vars', json.dumps(VARS), quiet=True)",
+    _run("from kansrijk.dbt_cli import BUILD, run_dbt; run_dbt(s, *BUILD, '--vars', json.dumps(VARS), quiet=True)",
          data, landing)
     # Spark: one child process, one JVM; metastore and warehouse under the tmp dir
     marts = tmp / "spark_marts"
