@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
-import sys
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -99,14 +97,7 @@ def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
         return s
 
 
-def parsed_manifest(tmp: Path) -> dict:
-    """The dbt manifest of the project as it is on disk: `dbt parse` into `tmp` (no warehouse needed)."""
-    env = dict(os.environ, KANSRIJK_WAREHOUSE=str(tmp / "parse.duckdb"), KANSRIJK_TEMP_DIRECTORY=str(tmp / "tmp"),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    env.pop("DBT_TARGET_PATH", None)
-    cmd = [str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", str(settings_mod.REPO_ROOT),
-           "--profiles-dir", str(settings_mod.REPO_ROOT), "--target-path", str(tmp / "target"),
-           "--log-path", str(tmp / "logs")]
-    out = subprocess.run(cmd, env=env, cwd=settings_mod.REPO_ROOT, capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, f"dbt parse failed:\n{out.stdout[-3000:]}"
-    return json.loads((tmp / "target" / "manifest.json").read_text())
+def built_manifest(s: settings_mod.Settings) -> dict:
+    """The dbt manifest of the project as built by a refresh (e.g. `demo_build`): the same nodes as
+    `dbt parse`, without a parse of its own."""
+    return json.loads((s.data_dir / "target" / "manifest.json").read_text())

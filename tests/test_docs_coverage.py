@@ -16,12 +16,12 @@ import duckdb
 import pytest
 
 from kansrijk.settings import REPO_ROOT
-from tests.support import parsed_manifest
+from tests.support import built_manifest
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory) -> dict:
-    return parsed_manifest(tmp_path_factory.mktemp("dbt_parse"))
+def manifest(demo_build) -> dict:
+    return built_manifest(demo_build)
 
 
 def _marts(manifest: dict) -> list[dict]:

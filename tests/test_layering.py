@@ -26,15 +26,15 @@ from __future__ import annotations
 import pytest
 
 from kansrijk.settings import REPO_ROOT
-from tests.support import parsed_manifest
+from tests.support import built_manifest
 
 # upstream first: a subject may read the intermediate models (and a mart the marts) of the subjects before it
 SUBJECTS = ("profitability", "penetration", "segmentation", "clv", "planning", "stock", "whatif")
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory) -> dict:
-    return parsed_manifest(tmp_path_factory.mktemp("dbt_parse"))
+def manifest(demo_build) -> dict:
+    return built_manifest(demo_build)
 
 
 def place(node: dict) -> tuple[str, str | None]:
