@@ -1,6 +1,8 @@
-{#- One row per customer_key × month × lever × P&L line × product group (revenue and cost of
-    goods) or cost center (allocated cost): the amount of the customer's P&L a what-if lever
-    scales (seed whatif_levers, docs block whatif_levers). A lever moved by +x % changes the
+{#- One row per customer_key × lever × P&L line × product group (revenue and cost of goods) or
+    cost center (allocated cost), summed over the months of the what-if period (var whatif_period):
+    the amount of the customer's P&L a what-if lever scales (seed whatif_levers, docs block
+    whatif_levers). No month grain: every reader judges the one period, and at 20,000 customers
+    the monthly rows were 5.8 M (22 s to build, 11 s to test). A lever moved by +x % changes the
     customer's net profit by x % × profit_sign × amount: revenue counts +1, cost of goods and cost
     to serve -1. Revenue and cost of goods come from int_sales_lines (the invoice lines, by product
     group), cost from int_cost_allocations_unioned (what the allocation charged the customer, by
@@ -22,20 +24,21 @@ sales as (
 
     select
         customer_key,
-        invoice_month as month,
         product_group,
         sum(revenue) as revenue,
         sum(cost_of_goods) as cost_of_goods
     from {{ ref('int_sales_lines') }}
-    group by customer_key, invoice_month, product_group
+    where {{ whatif_in_period('invoice_month') }}
+    group by customer_key, product_group
 
 ),
 
 costs as (
 
-    select customer_key, month, cost_center, cost_category, sum(amount) as amount
+    select customer_key, cost_center, cost_category, sum(amount) as amount
     from {{ ref('int_cost_allocations_unioned') }}
-    group by customer_key, month, cost_center, cost_category
+    where {{ whatif_in_period('month') }}
+    group by customer_key, cost_center, cost_category
 
 ),
 
@@ -65,21 +68,21 @@ cost_levers as (
 
 lines as (
 
-    select s.customer_key, s.month, r.lever, 'revenue' as pnl_line, s.product_group,
+    select s.customer_key, r.lever, 'revenue' as pnl_line, s.product_group,
            cast(null as string) as cost_center, cast(null as string) as cost_category, s.revenue as amount, 1 as profit_sign
     from sales as s
     cross join revenue_levers as r
 
     union all
 
-    select s.customer_key, s.month, g.lever, 'cost_of_goods' as pnl_line, s.product_group,
+    select s.customer_key, g.lever, 'cost_of_goods' as pnl_line, s.product_group,
            cast(null as string) as cost_center, cast(null as string) as cost_category, s.cost_of_goods as amount, -1 as profit_sign
     from sales as s
     cross join cost_of_goods_levers as g
 
     union all
 
-    select c.customer_key, c.month, k.lever, 'cost' as pnl_line, cast(null as string) as product_group,
+    select c.customer_key, k.lever, 'cost' as pnl_line, cast(null as string) as product_group,
            c.cost_center, c.cost_category, c.amount, -1 as profit_sign
     from costs as c
     inner join cost_levers as k on c.cost_center = k.cost_center
@@ -88,7 +91,6 @@ lines as (
 
 select
     customer_key,
-    month,
     lever,
     pnl_line,
     product_group,

@@ -49,7 +49,6 @@ moved as (
         sum(l.profit_sign * l.amount) as lever_profit_amount
     from {{ ref('int_whatif_lever_lines') }} as l
     inner join top_customers as t on l.customer_key = t.customer_key
-    where {{ whatif_in_period('l.month') }}
     group by l.customer_key, l.lever
 
 ),

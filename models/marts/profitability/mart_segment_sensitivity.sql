@@ -34,7 +34,6 @@ moved as (
         sum(l.profit_sign * l.amount) as lever_profit_amount
     from {{ ref('int_whatif_lever_lines') }} as l
     inner join customer_segments as c on l.customer_key = c.customer_key
-    where {{ whatif_in_period('l.month') }}
     group by c.segment_key, l.lever
 
 ),

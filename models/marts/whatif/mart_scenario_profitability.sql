@@ -81,8 +81,7 @@ effects as (
     from scenario_factors as r
     inner join {{ ref('int_whatif_lever_lines') }} as l on r.lever = l.lever
     inner join customer_segments as c on l.customer_key = c.customer_key
-    where {{ whatif_in_period('l.month') }}
-      and (r.segment_key is null or r.segment_key = c.segment_key)
+    where (r.segment_key is null or r.segment_key = c.segment_key)
       and (r.product_group is null or r.product_group = l.product_group)
     group by r.scenario, c.segment_key
 
