@@ -144,15 +144,18 @@ def _select_list(con: duckdb.DuckDBPyConnection, table: str, salt: str | None) -
         return ", ".join(f'"{c}"' for c in cols)
     # Same input, same pseudonym, so joins and counts still work; the salt keeps it one-way.
     return ", ".join(
-        f"""case when "{c}" is null then null else '{c[:4]}-' || substr(md5('{salt}' || "{c}"), 1, 10) end"""
+        f"""case when "{c}" is null then null else '{c[:4]}-' || substr(md5('{salt}' || "{c}"), 1, 10) end as "{c}\""""
         if c in PERSONAL_COLUMNS else f'"{c}"'
         for c in cols
     )
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> list[str]:
+    """The marts of a catalog: its tables and (in the warehouse) the views that serve a core table."""
     where = "schema_name = 'marts'" + (f" and database_name = '{catalog}'" if catalog else "")
-    return [r[0] for r in con.sql(f"select table_name from duckdb_tables() where {where} order by 1").fetchall()]
+    return [r[0] for r in con.sql(
+        f"select table_name from duckdb_tables() where {where}"
+        f" union select view_name from duckdb_views() where {where} and not internal order by 1").fetchall()]
 
 
 def audit(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -307,6 +310,14 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
             cols = _select_list(con, table, salt)
             con.execute(f"insert into marts.{table} select {cols} from wh.marts.{table}")
             counts[table] = con.sql(f"select count(*) from marts.{table}").fetchall()[0][0]
+        # A mart that serves a core table unchanged is a view in the warehouse (no second copy per
+        # build); the serving copy holds it as a table, its columns typed as the view's contract says.
+        views = con.sql("select view_name from duckdb_views() where database_name = 'wh' and schema_name = 'marts'"
+                        " and not internal order by 1").fetchall()
+        for (view,) in views:
+            con.execute(f"create table marts.{view} as select {_select_list(con, view, salt)} from wh.marts.{view}")
+            counts[view] = con.sql(f"select count(*) from marts.{view}").fetchall()[0][0]
+        counts = dict(sorted(counts.items()))
         con.execute(
             "create table marts.publish_log (published_at timestamp with time zone, deliveries varchar,"
             " dbt_invocation_id varchar, row_counts json, guard_report json)"
