@@ -71,7 +71,7 @@ def published_marts(context: AssetExecutionContext, kansrijk: KansrijkResource) 
     description="The offline HTML segment report (<data dir>/report/index.html), written from the serving copy.",
 )
 def segment_report(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
-    with step_failures("The segment report"):
+    with step_failures("The segment report", published=True):
         path = refresh.report(kansrijk.settings)
     return MaterializeResult(metadata={"path": MetadataValue.path(path)})
 
@@ -84,7 +84,7 @@ def segment_report(context: AssetExecutionContext, kansrijk: KansrijkResource) -
     description="The target and at-risk lists per CRM account owner (<data dir>/lists/<owner>/targets.csv, at_risk.csv).",
 )
 def sales_lists(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
-    with step_failures("The sales lists"):
+    with step_failures("The sales lists", published=True):
         counts = refresh.lists(kansrijk.settings)
     return MaterializeResult(metadata={
         "owners": MetadataValue.int(len(counts)),

@@ -44,15 +44,17 @@ def data_failure(message: str, **metadata) -> Failure:
 
 
 @contextmanager
-def step_failures(step: str):
+def step_failures(step: str, *, published: bool = False):
     """Run a step function of ``kansrijk.refresh`` and turn what it raises into the right failure.
 
     A ``RefreshError`` (the step's own sentence: quarantine, publish guard, lists, report) becomes a
     data failure, never retried. A DuckDB error is re-raised for RETRY when transient (a lock held
     by another process, an IO hiccup), else it is a data failure "<step> failed: <first line of the
-    error> The serving copy was left as it was." Every serving and landing asset uses this one
+    error> The serving copy was left as it was." (``published=True``, for the steps after the
+    publish: "... The serving copy was published."). Every serving and landing asset uses this one
     wrapper; the dbt step reads dbt's own results instead (dbt_assets._failure).
     """
+    serving = "The serving copy was published." if published else "The serving copy was left as it was."
     try:
         yield
     except RefreshError as e:
@@ -60,7 +62,7 @@ def step_failures(step: str):
     except duckdb.Error as e:
         if is_transient(e):
             raise
-        raise data_failure(f"{step} failed: {str(e).splitlines()[0]} The serving copy was left as it was.") from e
+        raise data_failure(f"{step} failed: {str(e).splitlines()[0]} {serving}") from e
 
 
 class KansrijkResource(ConfigurableResource):
