@@ -1,10 +1,23 @@
-"""Write, audit, publish: copy the audited `marts` schema into the serving file.
+"""Write, audit, publish: copy the tested `marts` schema into the serving file.
 
-The build writes only to the working warehouse. Publishing first audits the marts
-against their raw sources (a silent loss of rows fails here), then writes a complete
-new serving file next to the old one and swaps it in with one atomic rename. A
-reader that opened the old file keeps reading the old build; a reader that opens
-the path afterwards sees the new one; nobody sees half of each.
+The build writes only to the working warehouse. The audit is the dbt build's own: its data
+tests (severity error) include the reconciliations of the marts to raw, each named by its
+sentence, so a failed one stops the refresh at the build (kansrijk.dbt_cli.failure_sentence
+names it) and publish never runs:
+
+* revenue_of_mart_customer_profitability_equals_raw_invoice_lines and
+  cost_of_goods_of_mart_customer_profitability_equals_raw_invoice_lines (generic test
+  sums_match_raw_invoice_lines, macros/reconciliation_tests.sql: raw lines converted to EUR from
+  seed currency_rates on their own, apart from the models that convert);
+* ledger_costs_of_mart_cost_reconciliation_equal_raw_ledger_entries and
+  allocated_plus_unused_capacity_plus_unallocated_costs_equal_raw_ledger_entries;
+* cost_to_serve_of_mart_customer_profitability_equals_allocated_ledger_costs
+
+(models/marts/profitability/_profitability__models.yml; totals to the cent, tolerance 0.005).
+Publishing then checks only what dbt cannot see, the new build against the serving copy it
+replaces (the guards below), writes a complete new serving file next to the old one and swaps it
+in with one atomic rename. A reader that opened the old file keeps reading the old build; a reader
+that opens the path afterwards sees the new one; nobody sees half of each.
 
 Publish guards: before the new file is written, each mart of the new build is compared with
 the serving copy it replaces (when there is one), and the publish stops (PublishError, the
@@ -34,7 +47,6 @@ import json
 import os
 import secrets
 import shutil
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,76 +57,12 @@ from kansrijk.settings import Settings
 
 
 class PublishError(Exception):
-    """The marts failed an audit or a publish guard; the serving copy was left as it was."""
+    """A publish guard stopped the publish; the serving copy was left as it was."""
 
 
 # Publish guards (see the module docstring).
 SHRINK_MIN_ROWS = 100
 VOLATILE_MARTS = frozenset({"mart_prospect_targets", "mart_customer_at_risk", "clv_prob_alive_matrix"})
-
-
-@dataclass(frozen=True)
-class Audit:
-    name: str
-    sql: str  # returns one row: (marts_total, raw_total)
-    needs: tuple[str, ...]  # marts tables the audit reads
-
-
-# Raw invoice lines with the rate to EUR of their invoice's currency (seed currency_rates: the month's
-# rate, else the currency's rate without a month; EUR, an empty currency and a line without its
-# invoice: 1), worked out here from raw on its own, apart from the staging models that convert.
-RAW_LINES_WITH_RATE = (
-    "(select l.net_amount, l.cost_amount,"
-    " case when i.invoice_id is null or upper(coalesce(nullif(trim(i.currency), ''), 'EUR')) = 'EUR' then 1"
-    " else coalesce(m.eur_per_unit, d.eur_per_unit) end as rate"
-    " from raw.erp_sales_invoice_lines as l"
-    " left join raw.erp_sales_invoices as i on l.invoice_id = i.invoice_id"
-    " left join reference.currency_rates as m on upper(m.currency) = upper(trim(i.currency))"
-    " and m.month = date_trunc('month', i.invoice_date)"
-    " left join reference.currency_rates as d on upper(d.currency) = upper(trim(i.currency)) and d.month is null)"
-)
-
-
-def _eur(column: str) -> str:
-    """A raw line amount in EUR to the cent, as the marts count it (EUR amounts as they are)."""
-    return (f"case when rate = 1 then cast({column} as decimal(18,2))"
-            f" else cast(round(cast({column} as decimal(18,4)) * rate, 2) as decimal(18,2)) end")
-
-
-# Revenue in = revenue out, cost of goods in = out, ledger in = allocated + unused capacity + unallocated.
-AUDITS = (
-    Audit(
-        "revenue of mart_customer_profitability equals raw invoice lines",
-        "select (select coalesce(sum(revenue), 0) from marts.mart_customer_profitability),"
-        f" (select coalesce(sum({_eur('net_amount')}), 0) from {RAW_LINES_WITH_RATE})",
-        ("mart_customer_profitability",),
-    ),
-    Audit(
-        "cost of goods of mart_customer_profitability equals raw invoice lines",
-        "select (select coalesce(sum(cost_of_goods), 0) from marts.mart_customer_profitability),"
-        f" (select coalesce(sum({_eur('cost_amount')}), 0) from {RAW_LINES_WITH_RATE})",
-        ("mart_customer_profitability",),
-    ),
-    Audit(
-        "ledger costs of mart_cost_reconciliation equal raw ledger entries",
-        "select (select coalesce(sum(ledger_amount), 0) from marts.mart_cost_reconciliation),"
-        " (select coalesce(sum(cast(amount as decimal(18,2))), 0) from raw.erp_gl_entries)",
-        ("mart_cost_reconciliation",),
-    ),
-    Audit(
-        "allocated plus unused capacity plus unallocated costs equal raw ledger entries",
-        "select (select coalesce(sum(allocated_amount + unused_capacity_amount + unallocated_amount), 0)"
-        " from marts.mart_cost_reconciliation),"
-        " (select coalesce(sum(cast(amount as decimal(18,2))), 0) from raw.erp_gl_entries)",
-        ("mart_cost_reconciliation",),
-    ),
-    Audit(
-        "cost to serve of mart_customer_profitability equals allocated ledger costs",
-        "select (select coalesce(sum(cost_to_serve), 0) from marts.mart_customer_profitability),"
-        " (select coalesce(sum(allocated_amount), 0) from marts.mart_cost_reconciliation)",
-        ("mart_customer_profitability", "mart_cost_reconciliation"),
-    ),
-)
 
 
 # Columns that name or locate a company or a person; pseudonymised on request (KANSRIJK_PSEUDONYMISE).
@@ -156,20 +104,6 @@ def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> l
     return [r[0] for r in con.sql(
         f"select table_name from duckdb_tables() where {where}"
         f" union select view_name from duckdb_views() where {where} and not internal order by 1").fetchall()]
-
-
-def audit(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Run the reconciliation audits on an open warehouse; return the failures as sentences."""
-    have = set(mart_tables(con))
-    failures = []
-    for a in AUDITS:
-        if not set(a.needs) <= have:
-            failures.append(f"audit '{a.name}' cannot run: marts.{', marts.'.join(sorted(set(a.needs) - have))} is missing.")
-            continue
-        marts_total, raw_total = con.sql(a.sql).fetchall()[0]
-        if abs(float(marts_total) - float(raw_total)) > 0.005:
-            failures.append(f"audit '{a.name}' failed: marts {marts_total} vs raw {raw_total}.")
-    return failures
 
 
 def _pct(x: float) -> str:
@@ -253,10 +187,10 @@ def _remove_stale_temp_files(serving: Path) -> None:
 
 
 def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict[str, int]:
-    """Audit the warehouse marts and atomically replace the serving copy with them.
+    """Atomically replace the serving copy with the warehouse marts (the dbt build tested them).
 
     Returns row counts per published table. Raises PublishError (serving untouched) when
-    an audit fails or a publish guard stops it (unless settings.force_publish).
+    a publish guard stops it (unless settings.force_publish).
     """
     serving = settings.serving
     serving.parent.mkdir(parents=True, exist_ok=True)
@@ -265,9 +199,6 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
     _remove_stale_temp_files(serving)
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as wh:
-        failures = audit(wh)
-        if failures:
-            raise PublishError(failures[0] + " The serving copy was left as it was.")
         deliveries = _deliveries(wh)
 
     guard_report: dict = {"previous_copy": serving.exists(), "max_shrink_pct": settings.publish_max_shrink_pct,

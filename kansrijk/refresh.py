@@ -88,7 +88,10 @@ def dbt_build(s: Settings, dbt_vars: dict | None = None, full_refresh: bool = Fa
 
 
 def publish(s: Settings, dbt_invocation_id: str | None = None) -> dict[str, int]:
-    """Audit the marts and swap a new serving copy in atomically; returns rows per mart."""
+    """Check the publish guards and swap a new serving copy in atomically; returns rows per mart.
+
+    The marts' reconciliations to raw are dbt tests of the build before it (kansrijk.publish).
+    """
     from kansrijk.publish import PublishError, publish as publish_marts
 
     try:

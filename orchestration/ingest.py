@@ -11,7 +11,6 @@ do not run and the serving copy stays as it was.
 import datetime as dt
 from collections import defaultdict
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -26,7 +25,7 @@ from dagster import (
 
 from kansrijk import contract
 from kansrijk import refresh
-from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, is_transient
+from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, step_failures
 
 CHECK_NAME = "contract_valid"
 
@@ -88,12 +87,8 @@ def _table_stats(s) -> dict[str, tuple[int, dt.datetime | None, str | None]]:
 def ingest_landing_assets(context: AssetExecutionContext, kansrijk: KansrijkResource):
     s = kansrijk.settings
     refresh.demo(s)
-    try:
+    with step_failures("Ingest"):
         result = refresh.ingest(s, context.log.info, stop_on_quarantine=False)
-    except duckdb.Error as e:
-        if is_transient(e):
-            raise  # retried by RETRY
-        raise data_failure(f"Ingest failed: {str(e).splitlines()[0]}") from e
 
     outcomes = defaultdict(list)
     for f in result.loaded + result.skipped + result.quarantined:

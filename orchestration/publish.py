@@ -1,20 +1,19 @@
 """Serving assets: `serving/published_marts` (write-audit-publish) and the optional report.
 
-`published_marts` calls ``kansrijk.publish.publish``: it audits the warehouse marts
-against raw and swaps a complete new serving file in with one atomic rename. A failed
-audit is a data failure (not retried) and leaves the serving file untouched.
+`published_marts` calls ``kansrijk.publish.publish``: it checks the publish guards (the new marts
+against the serving copy they replace) and swaps a complete new serving file in with one atomic
+rename. The audit is the dbt step's: the marts' reconciliations to raw are dbt tests (asset checks
+of the marts), so a mart that breaks one stops the run at `dbt_build` and this asset never runs. A
+stopped guard is a data failure (not retried) and leaves the serving file untouched.
 `serving/segment_report` writes the offline report from the serving copy. Both call the step
 functions of ``kansrijk.refresh`` (the one definition of the refresh), as `make run` does.
 """
 
-
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from kansrijk import refresh
-from kansrijk.runtime import RefreshError
 from orchestration.dbt_assets import keys_in_layer
-from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, is_transient
+from orchestration.resources import POOL, RETRY, KansrijkResource, step_failures
 
 PUBLISHED_KEY = AssetKey(["serving", "published_marts"])
 REPORT_KEY = AssetKey(["serving", "segment_report"])
@@ -43,20 +42,14 @@ def _dbt_invocation_id(context: AssetExecutionContext) -> str | None:
     pool=POOL,
     retry_policy=RETRY,
     description=(
-        "The serving copy (<data dir>/serving.duckdb): the audited marts schema plus marts.publish_log, "
+        "The serving copy (<data dir>/serving.duckdb): the tested marts schema plus marts.publish_log, "
         "swapped in atomically. BI tools open it read-only."
     ),
 )
 def published_marts(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
     s = kansrijk.settings
-    try:
+    with step_failures("Publish"):
         counts = refresh.publish(s, _dbt_invocation_id(context))
-    except RefreshError as e:
-        raise data_failure(str(e)) from None
-    except duckdb.Error as e:
-        if is_transient(e):
-            raise
-        raise data_failure(f"Publish failed: {str(e).splitlines()[0]} The serving copy was left as it was.") from e
     warnings = refresh.gaps(s)
     for w in warnings:
         context.log.warning(w)
@@ -78,10 +71,8 @@ def published_marts(context: AssetExecutionContext, kansrijk: KansrijkResource) 
     description="The offline HTML segment report (<data dir>/report/index.html), written from the serving copy.",
 )
 def segment_report(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
-    try:
+    with step_failures("The segment report", published=True):
         path = refresh.report(kansrijk.settings)
-    except RefreshError as e:
-        raise data_failure(str(e)) from None
     return MaterializeResult(metadata={"path": MetadataValue.path(path)})
 
 
@@ -93,10 +84,8 @@ def segment_report(context: AssetExecutionContext, kansrijk: KansrijkResource) -
     description="The target and at-risk lists per CRM account owner (<data dir>/lists/<owner>/targets.csv, at_risk.csv).",
 )
 def sales_lists(context: AssetExecutionContext, kansrijk: KansrijkResource) -> MaterializeResult:
-    try:
+    with step_failures("The sales lists", published=True):
         counts = refresh.lists(kansrijk.settings)
-    except RefreshError as e:
-        raise data_failure(str(e)) from None
     return MaterializeResult(metadata={
         "owners": MetadataValue.int(len(counts)),
         "targets": MetadataValue.int(sum(n["targets"] for n in counts.values())),

@@ -16,7 +16,7 @@ from dagster import Backoff, ConfigurableResource, Failure, InitResourceContext,
 from pydantic import PrivateAttr
 
 from kansrijk import settings as settings_mod
-from kansrijk.runtime import refresh_lock
+from kansrijk.runtime import RefreshError, refresh_lock
 from kansrijk.settings import Settings
 
 # Every op that writes the warehouse or the serving file runs in this Dagster concurrency
@@ -39,8 +39,30 @@ def is_transient(error: BaseException | str) -> bool:
 
 
 def data_failure(message: str, **metadata) -> Failure:
-    """A failure caused by the data (quarantine, failed dbt test, failed audit): never retried."""
+    """A failure caused by the data (quarantine, failed dbt test, publish guard): never retried."""
     return Failure(description=message, metadata=metadata or None, allow_retries=False)
+
+
+@contextmanager
+def step_failures(step: str, *, published: bool = False):
+    """Run a step function of ``kansrijk.refresh`` and turn what it raises into the right failure.
+
+    A ``RefreshError`` (the step's own sentence: quarantine, publish guard, lists, report) becomes a
+    data failure, never retried. A DuckDB error is re-raised for RETRY when transient (a lock held
+    by another process, an IO hiccup), else it is a data failure "<step> failed: <first line of the
+    error> The serving copy was left as it was." (``published=True``, for the steps after the
+    publish: "... The serving copy was published."). Every serving and landing asset uses this one
+    wrapper; the dbt step reads dbt's own results instead (dbt_assets._failure).
+    """
+    serving = "The serving copy was published." if published else "The serving copy was left as it was."
+    try:
+        yield
+    except RefreshError as e:
+        raise data_failure(str(e)) from None
+    except duckdb.Error as e:
+        if is_transient(e):
+            raise
+        raise data_failure(f"{step} failed: {str(e).splitlines()[0]} {serving}") from e
 
 
 class KansrijkResource(ConfigurableResource):

@@ -36,7 +36,7 @@ refresh_job = define_asset_job(
     "refresh_job",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    description="Ingest → validate → dbt build (models + tests) → audit → publish, one writer at a time.",
+    description="Ingest → validate → dbt build (models + tests, the reconciliations among them) → publish, one writer at a time.",
     tags={"kansrijk/refresh": "true"},
 )
 

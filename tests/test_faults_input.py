@@ -36,7 +36,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kansrijk import ingest, publish as publish_mod, refresh as refresh_mod, settings as settings_mod
+from kansrijk import ingest, refresh as refresh_mod, settings as settings_mod
+from kansrijk.dbt_cli import failures, last_results, run_dbt
 from tests.support import kansrijk_env, write_landing
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -450,19 +451,34 @@ def test_cli_exits_non_zero_on_quarantine(published) -> None:
     assert sha256(s.serving) == serving_sha
 
 
-# ------------------------------------------------------------------ the reconciliation audit blocks a publish
+# ------------------------------------------------------------------ a mart off raw fails its reconciliation test
+
+IDENTITIES = (  # the marts' reconciliations to raw: dbt tests named by their sentence (kansrijk/publish.py)
+    "revenue_of_mart_customer_profitability_equals_raw_invoice_lines",
+    "cost_of_goods_of_mart_customer_profitability_equals_raw_invoice_lines",
+    "ledger_costs_of_mart_cost_reconciliation_equal_raw_ledger_entries",
+    "allocated_plus_unused_capacity_plus_unallocated_costs_equal_raw_ledger_entries",
+    "cost_to_serve_of_mart_customer_profitability_equals_allocated_ledger_costs",
+)
 
 
-def test_corrupted_warehouse_fails_the_audit_and_serving_is_unchanged(published) -> None:
+def test_a_mart_off_raw_fails_its_reconciliation_test_by_name(published) -> None:
+    """C2's March revenue in the built mart is mistyped as 80.00 instead of 800.00 (tampered behind
+    dbt's back). The five reconciliations, run as the dbt build runs them, stop on the revenue one
+    alone, by its name, with the figures by hand: raw revenue 2454.56 (module docstring) against the
+    mart's 2454.56 - 720.00 = 1734.56; cost of goods, the ledger and cost to serve still reconcile.
+    A failed test raises the refresh's RefreshError, so the publish after it never runs."""
     s, _, serving_sha, _ = published
     with duckdb.connect(str(s.warehouse)) as con:
-        con.execute("delete from marts.mart_customer_profitability where customer_key = 'erp:C2' "
-                    "and month = date '2025-03-01'")
-    with pytest.raises(publish_mod.PublishError) as e:
-        publish_mod.publish(s)
-    # raw 2454.56, marts without C2's March 800.00: 1654.56
-    assert str(e.value).startswith(
-        "audit 'revenue of mart_customer_profitability equals raw invoice lines' failed: marts 1654.56 vs raw 2454.56.")
-    assert str(e.value).endswith("The serving copy was left as it was.")
+        con.execute("update marts.mart_customer_profitability set revenue = 80.00 "
+                    "where customer_key = 'erp:C2' and month = date '2025-03-01'")
+    with pytest.raises(refresh_mod.RefreshError) as e:
+        run_dbt(s, "test", "--select", *IDENTITIES, quiet=True)
+    results = last_results(s)
+    assert {r["unique_id"].split(".")[2] for r in results["results"]} == set(IDENTITIES)
+    ((uid, msg),) = failures(results)
+    assert uid.split(".")[2] == "revenue_of_mart_customer_profitability_equals_raw_invoice_lines"
+    assert str(e.value) == (f"dbt test failed at {uid} ({msg}); the serving copy was left as it was.")
+    compiled = next(r["compiled_code"] for r in results["results"] if r["unique_id"] == uid)
+    assert q(s.warehouse, f"select model_total, raw_total from ({compiled}) as t") == [(D("1734.56"), D("2454.56"))]
     assert sha256(s.serving) == serving_sha
-    assert not list(s.serving.parent.glob(f".{s.serving.name}.*.tmp"))

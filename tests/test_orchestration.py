@@ -190,17 +190,29 @@ def test_quarantined_file_fails_the_run_and_leaves_serving_alone(refreshed, tmp_
     assert (data / "quarantine" / "2026-10-02" / "erp_customers.csv").exists()
 
 
-def test_failed_audit_is_not_retried_and_leaves_serving_alone(refreshed, tmp_path):
+def test_failed_reconciliation_is_not_retried_and_leaves_serving_alone(refreshed, tmp_path):
+    """The core fact the profitability mart serves loses 100.00 of C2's revenue behind dbt's back
+    (gross margin and net profit with it, so every row still adds up). The run that rebuilds the mart
+    and publishes stops at the dbt step on the mart's reconciliation to raw (a dbt test, an asset
+    check of the mart), names it, is not retried, and never reaches the publish."""
     data, landing = _copy(refreshed, tmp_path)
-    with duckdb.connect(str(data / "warehouse.duckdb")) as con:  # revenue lost between build and publish
-        con.execute("delete from marts.mart_customer_profitability where customer_key = 'erp:C2'")
+    with duckdb.connect(str(data / "warehouse.duckdb")) as con:
+        con.execute("update core.fct_customer_pnl_monthly set revenue = revenue - 100, "
+                    "gross_margin = gross_margin - 100, net_profit = net_profit - 100 "
+                    "where customer_key = 'erp:C2' and revenue > 0")
     before = sha256(data / "serving.duckdb")
     with kansrijk_env(data, landing):
-        result = run_refresh(asset_selection=[PUBLISHED_KEY])
+        result = run_refresh(asset_selection=[PROFITABILITY, PUBLISHED_KEY])
     assert not result.success
     assert not retried(result)
     failure = next(e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE)
-    assert "audit" in failure.message or "audit" in str(failure.event_specific_data.error)
+    assert failure.step_key == "dbt_build"
+    text = str(failure.event_specific_data.error)
+    assert "dbt build failed at test.kansrijk.revenue_of_mart_customer_profitability_equals_raw_invoice_lines." in text
+    assert "the serving copy was left as it was" in text
+    failed_checks = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    assert failed_checks == {"revenue_of_mart_customer_profitability_equals_raw_invoice_lines"}
+    assert PUBLISHED_KEY not in {e.asset_key for e in result.get_asset_materialization_events()}
     assert sha256(data / "serving.duckdb") == before
 
 
