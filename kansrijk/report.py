@@ -179,6 +179,7 @@ def _missing(name: str, title: str, how: str, what: str) -> Chart:
 #   _hbar_chart  horizontal bars with their values and an optional reference line (alias _hbars)
 #   _heatmap     a grid of shaded cells (0-100) with their values, some outlined
 #   _funnel      centred bars for consecutive steps with the hit rate between two steps
+#   _pair        two drawings side by side, each under its own heading
 # Each writes a tooltip per drawn mark (shown on hover). Labels inside the plot are left out of
 # the constrained layout (in_layout=False): measuring hundreds of cell texts twice is most of the time.
 
@@ -397,6 +398,12 @@ def _hbar_chart(name: str, title: str, labels: list[str], values: list[float | N
 _hbars = _hbar_chart
 
 
+def _pair(left_title: str, left: str, right_title: str, right: str) -> str:
+    """Two drawings side by side (CSS class `pair`, a two-column grid), each under its heading."""
+    return (f'<div class="pair"><div><h3>{_e(left_title)}</h3>{left}</div>'
+            f'<div><h3>{_e(right_title)}</h3>{right}</div></div>')
+
+
 def _heatmap(name: str, title: str, rows: list[str], cols: list[str], cells: dict[tuple[int, int], dict],
              cell_w: int = 40, cell_h: int = 20, show_values: bool = True) -> str:
     """A grid: rows down the left, columns rotated along the top; cells[(i, j)] = value (0-100,
@@ -588,8 +595,7 @@ def segment_clv(con: duckdb.DuckDBPyConnection) -> Chart:
     right = _hbars(name + "_ratio", "CLV / acquisition cost", labels,
                    [_num(r["clv_to_acquisition_cost"]) for r in rows], lambda v: f"{v:.1f}×",
                    ref=1.0, ref_label="pays back", w=440)
-    svg = (f'<div class="pair"><div><h3>CLV per customer (EUR)</h3>{left}</div>'
-           f'<div><h3>CLV / acquisition cost</h3>{right}</div></div>')
+    svg = _pair("CLV per customer (EUR)", left, "CLV / acquisition cost", right)
     return Chart(name, title, how, svg=svg, attrs={"segments": len(rows)},
                  columns=["segment_key", "customers", "clv", "acquisition_cost", "clv_to_acquisition_cost"],
                  rows=rows)
@@ -763,8 +769,7 @@ def segment_stock(con: duckdb.DuckDBPyConnection) -> Chart:
     left = _hbars(name + "_value", "Stock value", labels, [_num(r["stock_value"]) for r in rows], _eur, w=440)
     right = _hbars(name + "_per_margin", "Stock per euro of margin", labels,
                    [_num(r["stock_per_margin_eur"]) for r in rows], lambda v: f"{v:.2f}", w=440)
-    svg = (f'<div class="pair"><div><h3>Stock value (EUR)</h3>{left}</div>'
-           f'<div><h3>Stock per euro of window margin</h3>{right}</div></div>')
+    svg = _pair("Stock value (EUR)", left, "Stock per euro of window margin", right)
     note = f"Stock value {_eur(total[0])} in all, of which {_eur(total[1])} above the stock policy's maximum."
     return Chart(name, title, how, svg=svg, note=note,
                  attrs={"segments": len(rows), "stock_value": total[0], "excess_stock_value": total[1]},

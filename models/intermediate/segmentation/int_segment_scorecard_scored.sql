@@ -61,17 +61,18 @@ sales as (
 
 ),
 
--- cost of sales on the segment's customers, from the month of their first invoice on; what is
--- spent on prospects and on accounts before their first invoice is acquisition spend, apart
+-- cost of sales (macro cost_of_sales_expr: commission + sales effort + marketing) on the segment's
+-- customers, from the month of their first invoice on; the same cost on prospects and on accounts
+-- before their first invoice is acquisition spend, apart (as in mart_segment_clv)
 cost_of_sales as (
 
     select
         c.segment_key,
         sum(p.revenue) as revenue,
         sum(case when not {{ is_acquisition_month('p.month', 'o.first_invoice_date') }}
-                 then p.commission + p.sales_effort + p.marketing else 0 end) as cost_of_sales,
+                 then {{ cost_of_sales_expr('p') }} else 0 end) as cost_of_sales,
         sum(case when {{ is_acquisition_month('p.month', 'o.first_invoice_date') }}
-                 then p.commission + p.sales_effort + p.marketing else 0 end) as acquisition_spend,
+                 then {{ cost_of_sales_expr('p') }} else 0 end) as acquisition_spend,
         sum(p.net_profit) as net_profit
     from {{ ref('fct_customer_pnl_monthly') }} as p
     inner join customers as c on p.customer_key = c.customer_key

@@ -81,15 +81,12 @@ per_year as (
 ),
 
 -- ABC: rank by window revenue; the share of revenue ranked before a customer decides its class,
--- so the customer that crosses abc_a_share is still A
+-- so the customer that crosses abc_a_share is still A (macros abc_*, as the product ABC)
 abc_cumulative as (
 
     select
         customer_key,
-        100.0 * coalesce(sum(revenue_window) over (
-            order by revenue_window desc, customer_key
-            rows between unbounded preceding and 1 preceding), 0)
-            / sum(revenue_window) over () as revenue_share_before_pct
+        {{ abc_share_before_pct('revenue_window', 'customer_key') }} as revenue_share_before_pct
     from per_year
     where is_abc_ranked
 
@@ -116,12 +113,7 @@ scored as (
 
     select
         *,
-        case
-            when revenue_share_before_pct is null then 'D'
-            when revenue_share_before_pct < {{ var('abc_a_share') }} then 'A'
-            when revenue_share_before_pct < {{ var('abc_b_share') }} then 'B'
-            else 'C'
-        end as abc_class,
+        {{ abc_class('revenue_share_before_pct', 'abc_a_share', 'abc_b_share') }} as abc_class,
         case when recency_rank is not null then {{ rfm_score('recency_rank') }} end as recency_score,
         case when frequency_rank is not null then {{ rfm_score('frequency_rank') }} end as frequency_score,
         case when monetary_rank is not null then {{ rfm_score('monetary_rank') }} end as monetary_score

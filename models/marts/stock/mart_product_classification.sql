@@ -116,15 +116,12 @@ share_pct as (
 ),
 
 -- ABC: rank by window margin; the share of margin ranked before a product decides its class,
--- so the product that crosses stock_abc_a_share is still A (as the customer ABC does)
+-- so the product that crosses stock_abc_a_share is still A (macros abc_*, as the customer ABC)
 abc_cumulative as (
 
     select
         product_id,
-        100.0 * coalesce(sum(margin_window) over (
-            order by margin_window desc, product_id
-            rows between unbounded preceding and 1 preceding), 0)
-            / sum(margin_window) over () as margin_share_before_pct
+        {{ abc_share_before_pct('margin_window', 'product_id') }} as margin_share_before_pct
     from products
     where margin_window > 0
 
@@ -135,12 +132,7 @@ classified as (
     select
         p.*,
         a.margin_share_before_pct,
-        case
-            when a.margin_share_before_pct is null then 'D'
-            when a.margin_share_before_pct < {{ var('stock_abc_a_share') }} then 'A'
-            when a.margin_share_before_pct < {{ var('stock_abc_b_share') }} then 'B'
-            else 'C'
-        end as abc_class,
+        {{ abc_class('a.margin_share_before_pct', 'stock_abc_a_share', 'stock_abc_b_share') }} as abc_class,
         case
             when p.demand_cv is null then 'Z'
             when p.demand_cv <= {{ var('stock_xyz_x_max_cv') }} then 'X'

@@ -55,7 +55,7 @@ scenarios as (
 
 segments as (
 
-    select segment_key, revenue, cost_of_goods, commission, sales_effort, marketing, net_profit
+    select segment_key, revenue, cost_of_goods, {{ cost_of_sales_categories() | join(', ') }}, net_profit
     from {{ ref('mart_segment_profitability') }}
     where period = '{{ period }}'
 
@@ -76,7 +76,7 @@ effects as (
         sum(l.profit_sign * l.amount * r.change_factor) as profit_change,
         sum(case when l.pnl_line = 'revenue' then l.amount * r.change_factor else 0 end) as revenue_change,
         sum(case when l.pnl_line = 'cost_of_goods' then l.amount * r.change_factor else 0 end) as cost_of_goods_change,
-        sum(case when l.pnl_line = 'cost' and l.cost_category in ('commission', 'sales_effort', 'marketing')
+        sum(case when l.pnl_line = 'cost' and {{ is_cost_of_sales_category('l.cost_category') }}
                  then l.amount * r.change_factor else 0 end) as cost_of_sales_change
     from scenario_factors as r
     inner join {{ ref('int_whatif_lever_lines') }} as l on r.lever = l.lever
@@ -97,8 +97,8 @@ pnl as (
         s.revenue - s.cost_of_goods as gross_margin_actual,
         s.revenue - s.cost_of_goods + coalesce(e.revenue_change, 0) - coalesce(e.cost_of_goods_change, 0)
             as gross_margin_scenario,
-        s.commission + s.sales_effort + s.marketing as cost_of_sales_actual,
-        s.commission + s.sales_effort + s.marketing + coalesce(e.cost_of_sales_change, 0) as cost_of_sales_scenario,
+        {{ cost_of_sales_expr('s') }} as cost_of_sales_actual,
+        {{ cost_of_sales_expr('s') }} + coalesce(e.cost_of_sales_change, 0) as cost_of_sales_scenario,
         s.net_profit as net_profit_actual,
         s.net_profit + coalesce(e.profit_change, 0) as net_profit_scenario
     from scenarios as sc
