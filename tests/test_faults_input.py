@@ -463,14 +463,14 @@ IDENTITIES = (  # the marts' reconciliations to raw: dbt tests named by their se
 
 
 def test_a_mart_off_raw_fails_its_reconciliation_test_by_name(published) -> None:
-    """C2's March revenue in the built mart is mistyped as 80.00 instead of 800.00 (tampered behind
-    dbt's back). The five reconciliations, run as the dbt build runs them, stop on the revenue one
+    """C2's March revenue in the built customer P&L is mistyped as 80.00 instead of 800.00 (tampered
+    behind dbt's back in core.fct_customer_pnl_monthly, which mart_customer_profitability serves). The five reconciliations, run as the dbt build runs them, stop on the revenue one
     alone, by its name, with the figures by hand: raw revenue 2454.56 (module docstring) against the
     mart's 2454.56 - 720.00 = 1734.56; cost of goods, the ledger and cost to serve still reconcile.
     A failed test raises the refresh's RefreshError, so the publish after it never runs."""
     s, _, serving_sha, _ = published
     with duckdb.connect(str(s.warehouse)) as con:
-        con.execute("update marts.mart_customer_profitability set revenue = 80.00 "
+        con.execute("update core.fct_customer_pnl_monthly set revenue = 80.00 "
                     "where customer_key = 'erp:C2' and month = date '2025-03-01'")
     with pytest.raises(refresh_mod.RefreshError) as e:
         run_dbt(s, "test", "--select", *IDENTITIES, quiet=True)
