@@ -80,7 +80,7 @@ def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
     """Run the real refresh on `landing` into `tmp_path/data`; return the settings used.
 
     With publish=True (default) this is `make run LANDING=...` (kansrijk.refresh.refresh): ingest,
-    dbt build with every test, audit and publish to the serving copy; the report, the last step,
+    dbt build with every data test (the reconciliations among them) and publish to the serving copy; the report, the last step,
     only with report=True (the report's own tests draw it from the demo; on a fixture it would only
     cost time). publish=False stops after dbt.
     Open `s.warehouse` or `s.serving` with duckdb.connect(..., read_only=True).
