@@ -141,7 +141,8 @@ def _project_files(*patterns: str) -> dict[str, str]:
 def test_business_rules_are_written_once():
     """Each rule issue 20 names has one definition: customer = active or lapsed (macro is_customer,
     read as dim_customer.is_customer), the eight cost categories (var cost_categories), the window
-    bounds (int_window_bounds)."""
+    bounds (int_window_bounds), the ABC cut (macro abc_class) and the cost of sales (macro
+    cost_of_sales_expr)."""
     import re
 
     code = _project_files("models/**/*.sql", "macros/**/*.sql", "models/**/*.yml", "seeds/*.yml")
@@ -153,3 +154,9 @@ def test_business_rules_are_written_once():
     for v in WINDOW_VARS:
         users = [f for f, t in code.items() if f.endswith(".sql") and re.search(rf"var\(\s*['\"]{v}['\"]", t)]
         assert users == ["models/intermediate/core/int_window_bounds.sql"], f"var {v} read in {users}"
+    # the ABC cut (customers and products: macro abc_class) and the cost of sales (commission, sales
+    # effort, marketing: macro cost_of_sales_expr, also the acquisition spend of scorecard and CLV)
+    abc_cut = re.compile(r"then\s+'B'")
+    assert [f for f, t in code.items() if abc_cut.search(t)] == ["macros/abc.sql"]
+    cost_of_sales = re.compile(r"commission['\"]?\s*[,+]\s*['\"]?(\w+\.)?sales_effort")
+    assert [f for f, t in code.items() if cost_of_sales.search(t)] == ["macros/acquisition.sql"]
