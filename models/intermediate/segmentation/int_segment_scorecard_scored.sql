@@ -62,8 +62,8 @@ sales as (
 ),
 
 -- cost of sales (macro cost_of_sales_expr: commission + sales effort + marketing) on the segment's
--- customers, from the month of their first invoice on; the same cost on prospects and on accounts
--- before their first invoice is acquisition spend, apart (as in mart_segment_clv)
+-- customers, from the month of their first invoice on; all cost on accounts before their first
+-- invoice is acquisition spend, apart (macro acquisition_spend_expr, as in mart_segment_clv)
 cost_of_sales as (
 
     select
@@ -72,7 +72,7 @@ cost_of_sales as (
         sum(case when not {{ is_acquisition_month('p.month', 'o.first_invoice_date') }}
                  then {{ cost_of_sales_expr('p') }} else 0 end) as cost_of_sales,
         sum(case when {{ is_acquisition_month('p.month', 'o.first_invoice_date') }}
-                 then {{ cost_of_sales_expr('p') }} else 0 end) as acquisition_spend,
+                 then {{ acquisition_spend_expr('p') }} else 0 end) as acquisition_spend,
         sum(p.net_profit) as net_profit
     from {{ ref('fct_customer_pnl_monthly') }} as p
     inner join customers as c on p.customer_key = c.customer_key

@@ -5,9 +5,9 @@
     - New (won) customers: first invoice in the window and not left-censored (dim_customer
       existed_before_data: created before the data's first month, or buying in its first var
       clv_left_censored_months months; their acquisition lies before the data).
-    - Acquisition spend: the cost of sales (commission + sales effort + marketing; macro
-      cost_of_sales_expr, as the scorecard's acquisition_spend) in the window on the segment's
-      accounts in their acquisition months (prospects, and accounts before their first invoice;
+    - Acquisition spend: all cost charged to the segment's accounts in their acquisition months
+      (macro acquisition_spend_expr, as the scorecard's acquisition_spend and the whale curve's
+      acquisition_cost) in the window (prospects, and accounts before their first invoice;
       macro is_acquisition_month), left-censored customers left out; the cost of prospects never
       won is carried by those won.
     - CLV of the new customers has no acquisition cost in it (forward contribution), so nothing is
@@ -50,7 +50,7 @@ acquisition_spend as (
 
     select
         a.segment_key,
-        sum({{ cost_of_sales_expr('p') }}) as acquisition_spend
+        sum({{ acquisition_spend_expr('p') }}) as acquisition_spend
     from {{ ref('fct_customer_pnl_monthly') }} as p
     inner join classified as a on p.customer_key = a.customer_key
     cross join bounds as b

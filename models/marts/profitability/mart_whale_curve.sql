@@ -47,7 +47,7 @@ customers as (
         sum(m.revenue) as revenue,
         sum(m.gross_margin) as gross_margin,
         sum(case when m.is_acquisition then 0 else m.cost_to_serve end) as cost_to_serve,
-        sum(case when m.is_acquisition then m.cost_to_serve else 0 end) as acquisition_cost
+        sum(case when m.is_acquisition then {{ acquisition_spend_expr('m') }} else 0 end) as acquisition_cost
     from monthly as m
     group by m.customer_key
 
