@@ -110,6 +110,20 @@ def test_fast_read_failure_falls_back_to_the_detailed_path(tmp_path, monkeypatch
     assert "column line_no fails 'integer' on 2 rows" in res2.quarantined[0].message
 
 
+def test_an_int_beyond_the_fast_read_loads_exactly(tmp_path, monkeypatch) -> None:
+    """The fast read takes ints as DECIMAL(18,9): 999999999 fits, 1000000000 does not, and its file
+    loads through the detailed path with the exact value."""
+    landing = tmp_path / "big"
+    lines = "invoice_id;line_no;product_id;quantity;unit_price;discount_pct;net_amount;cost_amount\n"
+    write = lambda d, no: ((landing / d).mkdir(parents=True),  # noqa: E731
+                           (landing / d / "erp_sales_invoice_lines.csv").write_text(f"{lines}I{no};{no};P;1;1;0;1;1\n"))
+    write("2026-01-01", 999999999)
+    write("2026-01-02", 1000000000)
+    rows, res, hits = _load(tmp_path, landing, "big", monkeypatch, fast=True)
+    assert res.ok and hits == [True, False]
+    assert sorted(r[1] for r in rows["erp_sales_invoice_lines"]) == [999999999, 1000000000]
+
+
 def test_duplicate_key_still_reported_by_gx(tmp_path, monkeypatch) -> None:
     landing = tmp_path / "dup"
     write_landing(landing, "2026-01-01", {"erp_products": [{"product_id": "P1"}, {"product_id": "P1"}]})
