@@ -7,6 +7,15 @@ ranges, dates not in the future, non-nullable columns not null).
 warehouse file (duckdb-engine), so the data never leaves DuckDB, and returns a
 :class:`ValidationResult` with one :class:`Failure` per failed rule.
 
+:meth:`Validator.check` runs the same rules first as ONE aggregate query on the ingest's own
+connection (:func:`rule_sql` mirrors :func:`build_suite` rule by rule, and counts the distinct key
+hashes): most files are clean, and for them this is the whole validation, so neither Great
+Expectations (slow to import, ~0.3 s of Python per suite run) nor a view for its connections is
+needed. A file the check flags is validated by the GX suite, which is the gate and writes the
+quarantine message (rule, column, count, examples); the check only ever sends a file to GX, never
+past it. ``tests/test_ingest_fast.py`` proves the check flags a violation of every expectation of
+every table's suite.
+
 GX state lives in an ephemeral (in-memory) context: nothing is written to the
 repository. :meth:`Validator.build_docs` writes the HTML data docs of the
 validations run by this validator to ``settings.gx_docs_dir``
@@ -21,14 +30,16 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import great_expectations as gx
-from sqlalchemy.pool import NullPool
-import great_expectations.expectations as gxe
-
-from kansrijk import contract, gx_duckdb
+from kansrijk import contract
+from kansrijk.ingest.sql import _lit, _q
 from kansrijk.settings import REPO_ROOT
+
+# Great Expectations (and SQLAlchemy) are imported where a suite is built or run, not here: a run
+# whose files are all clean never needs them (Validator.check), and GX takes seconds to import.
+if TYPE_CHECKING:
+    import great_expectations as gx
 
 # The SQL type names GX observes through duckdb-engine for each contract type
 # (GX reports DECIMAL as NUMERIC, VARCHAR as String, BIGINT as BigInteger).
@@ -91,15 +102,24 @@ def _between_rule(lo: Any, hi: Any) -> str:
     return f"<= {_fmt(hi)}"
 
 
+def _latest(today: dt.date) -> tuple[dt.date, dt.datetime]:
+    """The latest date and timestamp a not-future column may hold: today + 1 day (time zones)."""
+    latest_date = today + dt.timedelta(days=1)
+    return latest_date, dt.datetime.combine(latest_date, dt.time(23, 59, 59))
+
+
 def build_suite(table: contract.Table, today: dt.date | None = None, *, unique: bool = True) -> gx.ExpectationSuite:
     """The GX expectation suite for one contract table (dates judged against ``today``).
 
     ``unique=False`` leaves out the key-uniqueness expectation: the variant :meth:`Validator.validate`
     runs once the caller's own cheap aggregate found no duplicate key (see ``key_checked``).
+    :func:`rule_sql` is the same rules in SQL: a rule added here must be added there.
     """
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
     today = today or dt.date.today()
-    latest_date = today + dt.timedelta(days=1)
-    latest_ts = dt.datetime.combine(latest_date, dt.time(23, 59, 59))
+    latest_date, latest_ts = _latest(today)
     suite = gx.ExpectationSuite(name=f"contract_{table.name}" + ("" if unique else "_key_prechecked"))
     add = suite.add_expectation
     for col in table.columns:
@@ -139,6 +159,57 @@ def build_suite(table: contract.Table, today: dt.date | None = None, *, unique: 
     return suite
 
 
+def _sql_value(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMP {_lit(value.isoformat(sep=' '))}"
+    if isinstance(value, dt.date):
+        return f"DATE {_lit(value.isoformat())}"
+    return str(value) if isinstance(value, (int, float, Decimal)) else _lit(str(value))
+
+
+def rule_sql(table: contract.Table, today: dt.date) -> list[tuple[str, str, str]]:
+    """The row rules of :func:`build_suite` in SQL: (column, rule, condition true on a row that breaks it).
+
+    One entry per row expectation of the suite, named by the same ``kansrijk_rule`` as its GX
+    expectation, and judged as GX judges it: not null on the key and the non-nullable columns; for the
+    other rules a null is no violation; in-set is an exact match; ranges are inclusive; not-future
+    against today + 1 day. Column presence and types are checked by :meth:`Validator.check` on the
+    staged table's catalog, key uniqueness by a count of distinct key hashes.
+    """
+    latest_date, latest_ts = _latest(today)
+    rules = []
+    not_null = list(dict.fromkeys([*table.key, *(c.name for c in table.columns if not c.nullable)]))
+    for name in not_null:
+        rules.append((name, "not null", f"{_q(name)} IS NULL"))
+    for col in table.columns:
+        q = _q(col.name)
+        if col.accepted:
+            rules.append((col.name, "in {" + ", ".join(col.accepted) + "}",
+                          f"{q} NOT IN ({', '.join(_lit(v) for v in col.accepted)})"))
+        if col.min is not None or col.max is not None:
+            out = [f"{q} < {_sql_value(col.min)}"] if col.min is not None else []
+            out += [f"{q} > {_sql_value(col.max)}"] if col.max is not None else []
+            rules.append((col.name, _between_rule(col.min, col.max), " OR ".join(out)))
+        if col.not_future:
+            hi = latest_ts if col.type == "timestamp" else latest_date
+            rules.append((col.name, f"not after {latest_date.isoformat()} (today + 1 day)", f"{q} > {_sql_value(hi)}"))
+    return rules
+
+
+@dataclass
+class CheckResult:
+    """:meth:`Validator.check` of a staged file: ``clean`` = every rule holds and every key is unique."""
+
+    rows: int
+    duplicate_keys: bool  # fewer distinct key hashes than rows: a duplicate key (or, rarely, a collision)
+    broken: list[tuple[str, str]]  # (column, rule) some row breaks, as GX names it; a missing or mistyped column
+    seconds: float
+
+    @property
+    def clean(self) -> bool:
+        return not self.duplicate_keys and not self.broken
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "null"
@@ -171,42 +242,90 @@ def _quiet_gx() -> None:
 class Validator:
     """One GX context and SQL data source on the warehouse file, reused for every file of a run.
 
-    The warehouse must be opened by the caller with :func:`kansrijk.gx_duckdb.connect`
-    (same DuckDB configuration as duckdb-engine), and tables to validate must be
+    The warehouse must be opened by the caller with :func:`kansrijk.gx_duckdb.connect` or
+    :func:`kansrijk.ingest.raw.connect` (same DuckDB configuration as duckdb-engine), and tables to validate must be
     committed so that GX's own connections see them.
     """
 
     def __init__(self, warehouse: Path, docs_dir: Path | None = None, today: dt.date | None = None) -> None:
-        gx_duckdb.install()
-        _quiet_gx()
+        self.warehouse = warehouse
         self.today = today or dt.date.today()
         self.docs_dir = docs_dir
-        self.context = gx.get_context(mode="ephemeral")
+        self._context = None  # the GX context and data source, made on the first GX run (_gx)
+        self._definitions: dict[tuple[str, str, str, bool], Any] = {}
+        self._batches: dict[str, Any] = {}
+        self.validated = 0
+
+    @property
+    def context(self) -> Any:
+        return self._gx()[0]
+
+    @property
+    def datasource(self) -> Any:
+        return self._gx()[1]
+
+    def _gx(self) -> tuple[Any, Any]:
+        """The ephemeral GX context and its SQL data source on the warehouse, made once."""
+        if self._context is not None:
+            return self._context
+        import great_expectations as gx
+        from sqlalchemy.pool import NullPool
+
+        from kansrijk import gx_duckdb
+
+        gx_duckdb.install()
+        _quiet_gx()
+        context = gx.get_context(mode="ephemeral")
         try:
             from great_expectations.data_context.types.base import ProgressBarsConfig
 
-            self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            context.variables.progress_bars = ProgressBarsConfig(globally=False)
         except Exception:  # progress bars are cosmetic; an older GX may lack the setting
             pass
-        if docs_dir is not None:
-            self.context.add_data_docs_site(
+        if self.docs_dir is not None:
+            context.add_data_docs_site(
                 site_name="kansrijk_local",
                 site_config={
                     "class_name": "SiteBuilder",
-                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
             )
         # NullPool: GX closes each DuckDB connection when it hands it back, so no pooled
         # connection keeps the warehouse file locked after validation (dbt runs next).
-        self.datasource = self.context.data_sources.add_sql(
-            name=DATASOURCE, connection_string=gx_duckdb.url(warehouse), kwargs={"poolclass": NullPool}
+        datasource = context.data_sources.add_sql(
+            name=DATASOURCE, connection_string=gx_duckdb.url(self.warehouse), kwargs={"poolclass": NullPool}
         )
-        self._definitions: dict[tuple[str, str, str, bool], Any] = {}
-        self._batches: dict[str, Any] = {}
-        self.validated = 0
+        self._context = (context, datasource)
+        return self._context
+
+    def check(self, con: Any, contract_table: str, relation: str, catalog: tuple[str, str, str]) -> CheckResult:
+        """Every rule of the table's suite in ONE aggregate over ``relation`` on the caller's connection.
+
+        ``catalog`` = (database, schema, table) of ``relation``: its column names and types must be the
+        contract's. ``clean`` means GX would pass the file; anything else (a broken rule, a type, a
+        duplicate key hash) is for :meth:`validate` to judge and describe.
+        """
+        t0 = time.perf_counter()
+        table = contract.TABLES[contract_table]
+        found = dict(con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+            "AND table_name = ?", list(catalog)).fetchall())
+        broken = [(c.name, f"of type {contract.duckdb_type(c.type)}") for c in table.columns
+                  if (found.get(c.name) or "").replace(" ", "").upper() != contract.duckdb_type(c.type).replace(" ", "")]
+        if broken:  # a column missing or of another type: GX reports it (and the rules need the column)
+            return CheckResult(0, False, broken, time.perf_counter() - t0)
+        rules = rule_sql(table, self.today)
+        key = ", ".join(_q(k) for k in table.key)
+        aggs = ["count(*)", f"count(DISTINCT hash({key}))"] + [f"count(*) FILTER (WHERE {cond})" for _, _, cond in rules]
+        counts = con.execute(f"SELECT {', '.join(aggs)} FROM {relation}").fetchone()
+        rows = int(counts[0])
+        broken = [(column, rule) for (column, rule, _), n in zip(rules, counts[2:]) if n]
+        return CheckResult(rows, int(counts[1]) != rows, broken, time.perf_counter() - t0)
 
     def _definition(self, contract_table: str, schema: str, table: str, unique: bool = True) -> Any:
+        import great_expectations as gx
+
         key = (contract_table, schema, table, unique)
         if key not in self._definitions:
             asset_name = f"{schema}.{table}"
@@ -223,7 +342,7 @@ class Validator:
         """Validate ``schema.table`` (default: the contract table's name) against its contract suite.
 
         ``key_checked=True``: the caller has verified with its own aggregate that the key holds
-        no duplicate (ingest's ``duplicate_keys``), so GX's costly uniqueness expectation (a
+        no duplicate (:meth:`check`), so GX's costly uniqueness expectation (a
         count distinct over the compound key) is left out of this run. GX stays the gate: the
         suite keeps the expectation and every file with a duplicate key runs it (count, examples).
         """
@@ -265,6 +384,8 @@ class Validator:
 
     def close(self) -> None:
         """Release GX's pooled DuckDB connections."""
+        if self._context is None:
+            return
         try:
             self.datasource.get_engine().dispose()
         except Exception:

@@ -49,3 +49,58 @@ left join {{ this }} as t
     on {% for k in key_columns %}b.{{ k }} = t.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
 {%- endif %}
 {%- endmacro %}
+
+
+{% macro built_at() -%}
+    {#- When the dbt invocation that writes the row started (UTC), as a timestamp: every row an
+        incremental model writes in a run carries the same value, so the data tests of an
+        incremental run can check just those rows (rows_written_this_run, below). -#}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+
+{#- Data tests where the data changed (docs/design.md, "Which tests run where").
+
+    A data test of an incremental model configured with `where: "__rows_written_this_run__"` checks
+    only the rows this invocation wrote (`built_at` = this run's start) when the model was built
+    incrementally in this `dbt build`; rows written by earlier runs were tested by those runs, and
+    dbt's delete+insert replaced every row whose key the run rebuilt, so grain uniqueness among the
+    written rows is uniqueness of the table. The filter is left out (the test reads the whole table)
+    on a full refresh, in a standalone `dbt test`, when the model is not selected in this build, and
+    on Spark (plain tables). A table built in full by this run has this run's `built_at` on every
+    row, so its tests read all of it either way. Whole-table identities (sums_match) do not carry
+    the placeholder: they stay cheap aggregates over the whole table. -#}
+
+{% macro rows_written_this_run(tested_node_id) -%}
+    {#- The filter for the rows this invocation wrote, or none when the test must read everything. -#}
+    {%- if flags.FULL_REFRESH or flags.WHICH != 'build' or target.type == 'spark' -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- if tested_node_id is none or tested_node_id not in (selected_resources or []) -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return('built_at = ' ~ built_at()) -}}
+{%- endmacro %}
+
+
+{% macro get_where_subquery(relation) -%}
+    {#- dbt's get_where_subquery (the relation a data test reads), plus the placeholder
+        `__rows_written_this_run__` in a test's `where` config (see rows_written_this_run). -#}
+    {%- set where = config.get('where') -%}
+    {%- if where and '__rows_written_this_run__' in where -%}
+        {%- set tested = model.get('attached_node') if model is mapping else none -%}
+        {%- set written = rows_written_this_run(tested) -%}
+        {%- if written is none and where | trim == '__rows_written_this_run__' -%}
+            {{- return(relation) -}}
+        {%- endif -%}
+        {%- set where = where | replace('__rows_written_this_run__', '(' ~ (written or 'true') ~ ')') -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {{- return(filtered) -}}
+    {%- else -%}
+        {{- return(relation) -}}
+    {%- endif -%}
+{%- endmacro %}

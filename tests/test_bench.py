@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 KEYS = ["customers", "invoice_lines", "ingest_s", "full_refresh_s", "lower_bound_s", "incremental_s", "peak_rss_mb",
         "warehouse_mb", "full_refresh_over_lower_bound", "incremental_over_full_refresh", "ingest_lines_per_s",
-        "validation_s_per_million"]
+        "validation_s_per_million", "ingest_cpu_s", "full_refresh_test_nodes_s", "incremental_test_nodes_s"]
 
 
 CUSTOMERS, YEARS = 2000, 2
@@ -39,5 +39,7 @@ def test_bench_runs_end_to_end(tmp_path) -> None:
     # the landing set is kept for reuse and the daily delivery was removed from it
     landing = tmp_path / "bench" / f"landing_c{CUSTOMERS}_y{YEARS}"
     assert (landing / ".bench-complete").exists()
+    daily = json.loads((tmp_path / "bench" / "model_timings_daily.json").read_text())
+    assert any(r["node"].startswith("test.") for r in daily)
     assert sorted(d.name for d in landing.iterdir() if d.is_dir()) == json.loads(
         (landing / ".bench-complete").read_text())["deliveries"]

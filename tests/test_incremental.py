@@ -46,6 +46,7 @@ Expected, by hand (revenue; cost of goods):
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from decimal import Decimal as D
@@ -54,11 +55,12 @@ import duckdb
 import pytest
 
 from kansrijk import refresh as refresh_mod, settings as settings_mod
+from kansrijk.runtime import RefreshError
 from kansrijk.ingest import ingest_landing
 from tests.support import kansrijk_env, write_landing
 from tests.test_faults_input import _customer, _gl, _invoice
 
-BOOKKEEPING = {"source_loaded_at", "prior_customer_key", "loaded_at"}
+BOOKKEEPING = {"source_loaded_at", "prior_customer_key", "loaded_at", "built_at"}
 
 
 def _line(iid: str, no: int, product: str, net: str, cost: str) -> dict:
@@ -221,3 +223,51 @@ def test_late_changes_reach_the_operations_aggregates(built) -> None:
         ("erp:C3", d(2025, 1, 1), 1, 1, D("20.0000"), 0, 0)]
     assert ledger == [(D("70.0000"), 3)]
     assert moved == [("ACT2", "erp:C2", "crm:A2")]
+
+
+def _test_results(s, model: str) -> dict[str, tuple[str, int]]:
+    """status and failures of each data test of ``model`` in the last dbt invocation."""
+    results = json.loads((s.data_dir / "target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2].split(f"_{model}_")[0]: (r["status"], r["failures"])
+            for r in results if r["unique_id"].startswith("test.") and f"_{model}_" in r["unique_id"]}
+
+
+def test_a_daily_run_tests_the_rows_it_wrote(built, tmp_path) -> None:
+    """On an incremental build the grain tests of an incremental model read only the rows this run
+    wrote (`where: __rows_written_this_run__`, macros/incremental.sql); whole-table identities and a
+    standalone `dbt test` read everything.
+
+    On the incrementally built warehouse (ledger E1 35.00, E2 25.00, E3 10.00, all written by earlier
+    runs), by hand:
+      old rows tampered: int_gl_entries E3 renamed E2 (a second E2) and E1 set to 36.00;
+      a bad new row: entry E4 10.00 twice in raw (the ingest would have refused it), loaded after
+      everything the model holds.
+    `dbt build -s int_gl_entries` writes E4 twice. unique(entry_id) on the written rows: 1 duplicate
+    (E4); the old E2 pair is not re-tested. sums_match(amount) stays whole: 36 + 25 + 10 + 10 + 10 = 91
+    against staging 35 + 25 + 10 + 10 + 10 = 90, so the tampered old amount is still caught.
+    `dbt test -s int_gl_entries` then reads the whole table: 2 duplicates (E2, E4).
+    """
+    db, _, _ = built
+    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
+        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(db, s.warehouse)
+        with duckdb.connect(str(s.warehouse)) as con:
+            con.execute("update intermediate.int_gl_entries set entry_id = 'E2' where entry_id = 'E3'")
+            con.execute("update intermediate.int_gl_entries set amount = 36 where entry_id = 'E1'")
+            for _ in range(2):
+                con.execute("insert into raw.erp_gl_entries select * replace ('E4' as entry_id, "
+                            "(select max(_loaded_at) from raw.erp_gl_entries) + interval 1 hour as _loaded_at) "
+                            "from raw.erp_gl_entries where entry_id = 'E3'")
+        with pytest.raises(RefreshError):
+            refresh_mod.run_dbt(s, "build", "--select", "int_gl_entries", quiet=True)
+        daily = _test_results(s, "int_gl_entries")
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            ids = con.execute("select entry_id, count(*) from intermediate.int_gl_entries group by 1 order by 1").fetchall()
+        with pytest.raises(RefreshError):
+            refresh_mod.run_dbt(s, "test", "--select", "int_gl_entries", quiet=True)
+        whole = _test_results(s, "int_gl_entries")
+    assert ids == [("E1", 1), ("E2", 2), ("E4", 2)]
+    assert daily["unique"] == ("fail", 1)
+    assert daily["not_null"] == ("pass", 0)
+    assert daily["sums_match"] == ("fail", 1)
+    assert whole["unique"] == ("fail", 2)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kansrijk import demo, gx_duckdb, ingest, settings
+from kansrijk import contract, demo, gx_duckdb, ingest, settings
 from tests.support import kansrijk_env, write_landing
 
 LINEAGE_SAME = "* EXCLUDE (_loaded_at)"
@@ -110,9 +110,145 @@ def test_fast_read_failure_falls_back_to_the_detailed_path(tmp_path, monkeypatch
     assert "column line_no fails 'integer' on 2 rows" in res2.quarantined[0].message
 
 
+def test_an_int_beyond_the_fast_read_loads_exactly(tmp_path, monkeypatch) -> None:
+    """The fast read takes ints as DECIMAL(18,9): 999999999 fits, 1000000000 does not, and its file
+    loads through the detailed path with the exact value."""
+    landing = tmp_path / "big"
+    lines = "invoice_id;line_no;product_id;quantity;unit_price;discount_pct;net_amount;cost_amount\n"
+    write = lambda d, no: ((landing / d).mkdir(parents=True),  # noqa: E731
+                           (landing / d / "erp_sales_invoice_lines.csv").write_text(f"{lines}I{no};{no};P;1;1;0;1;1\n"))
+    write("2026-01-01", 999999999)
+    write("2026-01-02", 1000000000)
+    rows, res, hits = _load(tmp_path, landing, "big", monkeypatch, fast=True)
+    assert res.ok and hits == [True, False]
+    assert sorted(r[1] for r in rows["erp_sales_invoice_lines"]) == [999999999, 1000000000]
+
+
 def test_duplicate_key_still_reported_by_gx(tmp_path, monkeypatch) -> None:
     landing = tmp_path / "dup"
     write_landing(landing, "2026-01-01", {"erp_products": [{"product_id": "P1"}, {"product_id": "P1"}]})
     _, res, hits = _load(tmp_path, landing, "d", monkeypatch, fast=True)
     assert hits == [True] and len(res.quarantined) == 1
     assert "fails 'unique key' on 2 rows" in res.quarantined[0].message
+
+
+# --------------------------------------------------------------------------- the contract check
+
+TODAY = dt.date(2026, 1, 1)
+
+
+def _clean_value(c, i: int):
+    """A value of column ``c`` that keeps every rule (row ``i`` makes keys distinct)."""
+    if c.accepted:
+        return c.accepted[0]
+    return {"string": f"v{i}", "int": int(c.min or 0) + i % 2, "decimal": Decimal(str(c.min or 0)) + Decimal("0.5"),
+            "date": TODAY - dt.timedelta(days=30), "timestamp": dt.datetime(2025, 12, 1, 8, 30),
+            "bool": True}[c.type]
+
+
+def _breaking_value(c):
+    """A value of column ``c`` that breaks its one row rule other than not-null (None: it has none)."""
+    if c.accepted:
+        return "not-in-the-set"
+    if c.min is not None:
+        return (Decimal(str(c.min)) - 1) if c.type == "decimal" else int(c.min) - 1
+    if c.max is not None:
+        return (Decimal(str(c.max)) + 1) if c.type == "decimal" else int(c.max) + 1
+    if c.not_future:  # after today + 1 day, by one day or one second
+        return TODAY + dt.timedelta(days=2) if c.type == "date" else dt.datetime(2026, 1, 3, 0, 0, 0)
+    return None
+
+
+def _stage(con, t, rows: list[dict], types: dict | None = None) -> None:
+    cols = [c for c in t.columns if not types or types.get(c.name) != "drop"]
+    ddl = ", ".join(f'"{c.name}" {(types or {}).get(c.name) or contract.duckdb_type(c.type)}' for c in cols)
+    con.execute(f'CREATE OR REPLACE TABLE s."{t.name}" ({ddl})')
+    con.executemany(f'INSERT INTO s."{t.name}" VALUES ({", ".join("?" for _ in cols)})',
+                    [[r[c.name] for c in cols] for r in rows])
+
+
+@pytest.fixture(scope="module")
+def checker(tmp_path_factory):
+    """One warehouse file and one Validator (one GX context) for every table's check."""
+    from kansrijk.validation import Validator
+
+    db = tmp_path_factory.mktemp("check") / "w.duckdb"
+    con = gx_duckdb.connect(db)
+    con.execute("CREATE SCHEMA s")
+    v = Validator(db, None, today=TODAY)
+    yield con, v
+    v.close()
+    con.close()
+
+
+@pytest.mark.parametrize("table", sorted(contract.TABLES))
+def test_the_check_flags_every_rule_gx_fails(checker, table) -> None:
+    """Per table: a clean row, and one row per row rule of the GX suite that breaks just that rule.
+
+    Second method: the GX suite judges the same staged table. The one-aggregate check
+    (Validator.check, which lets a clean file skip GX) must name exactly the (column, rule) pairs GX
+    fails and pass the clean table as GX does; it also flags a duplicate key, a missing and a
+    mistyped column (GX's verdict on those: tests/test_validation.py, tests/test_ingest.py).
+    """
+    con, v = checker
+    t = contract.TABLES[table]
+
+    def judge(rows, types=None, gx=True):
+        _stage(con, t, rows, types)
+        check = v.check(con, t.name, f's."{t.name}"', ("w", "s", t.name))
+        return check, (v.validate(t.name, "s", t.name, rows=len(rows), key_checked=False) if gx else None)
+
+    clean = [{c.name: _clean_value(c, i) for c in t.columns} for i in range(2)]
+    check, _ = judge(clean, gx=False)
+    assert check.clean, check
+
+    rows, not_null_cols, rule_cols = list(clean), set(), set()
+    string_keys = [k for k in t.key if t.column(k).type == "string"]
+    for c in t.columns:
+        if c.name in {*t.key, *(x.name for x in t.columns if not x.nullable)}:
+            rows.append({**clean[0], **{k: f"n{len(rows)}" for k in string_keys}, c.name: None})
+            not_null_cols.add(c.name)
+        bad = _breaking_value(c)
+        if bad is not None:
+            rows.append({**clean[0], **{k: f"b{len(rows)}" for k in string_keys}, c.name: bad})
+            rule_cols.add(c.name)
+    check, gx_res = judge(rows)
+    gx_failed = {(f.column, f.rule) for f in gx_res.failures}
+    assert not check.duplicate_keys
+    assert set(check.broken) == gx_failed, (check.broken, gx_res.describe())
+    # and every rule the rows were written to break is among them
+    assert {(c, "not null") for c in not_null_cols} <= gx_failed
+    assert rule_cols == {col for col, rule in gx_failed if rule != "not null"}
+
+    check, _ = judge([clean[0], clean[0]], gx=False)  # the key twice
+    assert check.duplicate_keys and not check.clean
+    victim = t.columns[-1]
+    for types in ({victim.name: "drop"}, {victim.name: "VARCHAR" if victim.type != "string" else "BIGINT"}):
+        check, _ = judge([{**r, victim.name: None} for r in clean], types, gx=False)
+        assert not check.clean and [col for col, _ in check.broken] == [victim.name]
+
+
+def test_engine_config_from_metadata_is_duckdb_engines() -> None:
+    """raw.connect opens the warehouse with duckdb-engine's config without importing it (or GX)."""
+    from kansrijk.ingest import raw
+
+    assert raw.engine_config() == gx_duckdb.engine_config()
+
+
+def test_a_clean_delivery_loads_without_importing_gx(tmp_path) -> None:
+    """A clean file never needs Great Expectations: the run does not import it (nor SQLAlchemy)."""
+    import subprocess
+    import sys
+
+    landing = tmp_path / "landing"
+    write_landing(landing, "2026-01-01", {"erp_products": [{"product_id": "P1"}, {"product_id": "P2"}]})
+    code = ("import sys; from kansrijk import settings; from kansrijk.ingest import ingest_landing; "
+            "r = ingest_landing(settings.check(settings.load())); "
+            "print(r.rows_loaded, len(r.quarantined), 'great_expectations' in sys.modules, 'sqlalchemy' in sys.modules)")
+    with kansrijk_env(tmp_path / "data", landing) as _:
+        import os
+
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),
+                             cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-4:] == ["2", "0", "False", "False"], out.stdout

@@ -62,7 +62,8 @@ built as (
              else cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) end as source_loaded_at
         {%- else %}
         a.loaded_at as source_loaded_at
-        {%- endif %}
+        {%- endif %},
+        {{ built_at() }} as built_at
     from activities as a
     left join identity as i on a.account_id = i.account_id
     {%- if incremental %}

@@ -40,7 +40,8 @@ select
     cast(sum(cost_of_goods) as decimal(18, 2)) as cost_of_goods,
     count(*) as invoice_lines,
     count(case when not is_credit_note then 1 end) as order_lines,
-    max(source_loaded_at) as source_loaded_at
+    max(source_loaded_at) as source_loaded_at,
+    {{ built_at() }} as built_at
 from lines
 {%- if incremental %}
 where customer_key in (select customer_key from affected_customers)
@@ -58,6 +59,7 @@ select
     cast(0 as decimal(18, 2)) as cost_of_goods,
     cast(0 as bigint) as invoice_lines,
     cast(0 as bigint) as order_lines,
-    cast(null as timestamp) as source_loaded_at
+    cast(null as timestamp) as source_loaded_at,
+    {{ built_at() }} as built_at
 from affected_customers
 {%- endif %}

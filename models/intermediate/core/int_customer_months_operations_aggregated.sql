@@ -86,7 +86,8 @@ select
     coalesce(a.activity_minutes, 0) as activity_minutes,
     coalesce(a.visit_minutes, 0) as visit_minutes,
     case when a.source_loaded_at > s.source_loaded_at or s.source_loaded_at is null
-         then a.source_loaded_at else s.source_loaded_at end as source_loaded_at
+         then a.source_loaded_at else s.source_loaded_at end as source_loaded_at,
+    {{ built_at() }} as built_at
 from shipment_months as s
 full outer join activity_months as a on s.customer_key = a.customer_key and s.month = a.month
 {%- if incremental %}
@@ -101,7 +102,8 @@ select
     cast(null as decimal(18, 4)) as freight_cost,
     cast(0 as bigint) as activity_minutes,
     cast(0 as bigint) as visit_minutes,
-    cast(null as timestamp) as source_loaded_at
+    cast(null as timestamp) as source_loaded_at,
+    {{ built_at() }} as built_at
 from affected_customers
 where customer_key is not null
 {%- endif %}

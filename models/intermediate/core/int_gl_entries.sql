@@ -23,7 +23,8 @@ select
     amount,
     description,
     is_deleted,
-    loaded_at as source_loaded_at
+    loaded_at as source_loaded_at,
+    {{ built_at() }} as built_at
 from {{ ref('stg_erp__gl_entries') }}
 {%- if incremental %}
 where {{ loaded_after_watermark('loaded_at') }}

@@ -76,7 +76,8 @@ built as (
         cast(coalesce(l.cost_amount, 0) as decimal(18, 2)) as cost_of_goods,
         i.invoice_id is null as is_orphan,
         l.eur_rate,
-        case when i.loaded_at > l.loaded_at then i.loaded_at else l.loaded_at end as source_loaded_at
+        case when i.loaded_at > l.loaded_at then i.loaded_at else l.loaded_at end as source_loaded_at,
+        {{ built_at() }} as built_at
     from lines as l
     left join invoices as i on l.invoice_id = i.invoice_id
     left join products as p on l.product_id = p.product_id

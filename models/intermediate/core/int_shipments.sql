@@ -48,7 +48,8 @@ built as (
         coalesce(s.is_express, false) as is_express,
         s.freight_cost,
         s.is_deleted,
-        case when i.loaded_at > s.loaded_at then i.loaded_at else s.loaded_at end as source_loaded_at
+        case when i.loaded_at > s.loaded_at then i.loaded_at else s.loaded_at end as source_loaded_at,
+        {{ built_at() }} as built_at
     from shipments as s
     left join invoices as i on s.invoice_id = i.invoice_id
     {%- if incremental %}
