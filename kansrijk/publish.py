@@ -230,25 +230,23 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
         con.execute(f"attach '{settings.warehouse}' as wh (read_only)")
         con.execute("create schema marts")
         counts: dict[str, int] = {}
-        ddl = con.sql(
-            "select table_name, sql from duckdb_tables() where database_name = 'wh' and schema_name = 'marts' order by 1"
+        # The marts: tables, and views (a mart that serves a core table unchanged is a view in the
+        # warehouse, no second copy per build), each with its warehouse DDL or none for a view.
+        relations = con.sql(
+            "select table_name, sql from duckdb_tables() where database_name = 'wh' and schema_name = 'marts'"
+            " union all select view_name, null from duckdb_views() where database_name = 'wh'"
+            " and schema_name = 'marts' and not internal order by 1"
         ).fetchall()
-        for table, create_sql in ddl:
+        for table, create_sql in relations:
             if table == "publish_log":
                 continue
-            # The warehouse DDL keeps the contract's types and primary key.
-            con.execute(create_sql)
             cols = _select_list(con, table, salt)
-            con.execute(f"insert into marts.{table} select {cols} from wh.marts.{table}")
+            if create_sql:  # the warehouse DDL keeps the contract's types and primary key
+                con.execute(create_sql)
+                con.execute(f"insert into marts.{table} select {cols} from wh.marts.{table}")
+            else:  # a view becomes a table here, its columns typed as the view's contract says
+                con.execute(f"create table marts.{table} as select {cols} from wh.marts.{table}")
             counts[table] = con.sql(f"select count(*) from marts.{table}").fetchall()[0][0]
-        # A mart that serves a core table unchanged is a view in the warehouse (no second copy per
-        # build); the serving copy holds it as a table, its columns typed as the view's contract says.
-        views = con.sql("select view_name from duckdb_views() where database_name = 'wh' and schema_name = 'marts'"
-                        " and not internal order by 1").fetchall()
-        for (view,) in views:
-            con.execute(f"create table marts.{view} as select {_select_list(con, view, salt)} from wh.marts.{view}")
-            counts[view] = con.sql(f"select count(*) from marts.{view}").fetchall()[0][0]
-        counts = dict(sorted(counts.items()))
         con.execute(
             "create table marts.publish_log (published_at timestamp with time zone, deliveries varchar,"
             " dbt_invocation_id varchar, row_counts json, guard_report json)"
