@@ -22,6 +22,16 @@ FAILED = ("error", "fail", "runtime error")
 BUILD = ("build", "--exclude-resource-type", "unit_test")
 
 
+def build_args(dbt_vars: dict | None = None, full_refresh: bool = False) -> list[str]:
+    """The arguments of a refresh's dbt build (BUILD, its vars, --full-refresh), for every runner."""
+    args = list(BUILD)
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
 def dbt_command(s: Settings, *args: str) -> list[str]:
     return [
         DBT, *args,

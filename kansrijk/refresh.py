@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import BUILD, run_dbt
+from kansrijk.dbt_cli import build_args, run_dbt
 from kansrijk.runtime import RefreshError, refresh_lock
 from kansrijk.settings import Settings, SettingError
 
@@ -79,12 +79,7 @@ def quarantine_message(s: Settings, result) -> str | None:
 
 def dbt_build(s: Settings, dbt_vars: dict | None = None, full_refresh: bool = False, quiet: bool = False) -> str | None:
     """dbt build: every model, seed and data test (not the unit tests); returns dbt's invocation id."""
-    args = list(BUILD)
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
-    if full_refresh:
-        args.append("--full-refresh")
-    return run_dbt(s, *args, quiet=quiet)
+    return run_dbt(s, *build_args(dbt_vars, full_refresh), quiet=quiet)
 
 
 def publish(s: Settings, dbt_invocation_id: str | None = None) -> dict[str, int]:
