@@ -229,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
 
     log("(d) one daily delivery: ingest + refresh ...")
     delivery, n_inv, n_lines = write_delta(s, landing)
+    # a daily run is a new process: it parses the project again (dbt's partial parse), not the
+    # full refresh's parse kept in this one
+    from kansrijk.dbt_cli import forget_parsed
+
+    forget_parsed()
     try:
         t = time.perf_counter()
         inc = refresh.ingest(s, log=lambda _: None, stop_on_quarantine=False)

@@ -1,16 +1,17 @@
 """Running dbt against the warehouse, and the one reader of what a dbt run says went wrong.
 
-`make run` (kansrijk.refresh), the Dagster dbt assets (orchestration.dbt_assets), the benchmark
-and the test fixtures all build with :func:`run_dbt` or read failures with :func:`failures`.
+`make run` (kansrijk.refresh), the benchmark and the test fixtures build with :func:`run_dbt`, which
+runs dbt in this process; the Dagster dbt assets (orchestration.dbt_assets) start dbt through
+dagster-dbt. Both read failures with :func:`failures`.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
+from kansrijk import settings as settings_mod
 from kansrijk.runtime import RefreshError
 from kansrijk.settings import REPO_ROOT, Settings
 
@@ -32,18 +33,14 @@ def build_args(dbt_vars: dict | None = None, full_refresh: bool = False) -> list
     return args
 
 
-def dbt_command(s: Settings, *args: str) -> list[str]:
+def dbt_args(s: Settings, target_path: Path | None = None) -> list[str]:
+    """Where dbt finds the project and writes its artifacts (<data dir>/target) and log, for this data directory."""
     return [
-        DBT, *args,
         "--project-dir", str(REPO_ROOT),
         "--profiles-dir", str(REPO_ROOT),
-        "--target-path", str(s.data_dir / "target"),
+        "--target-path", str(target_path or s.data_dir / "target"),
         "--log-path", str(s.data_dir / "logs"),
     ]
-
-
-def dbt_env(s: Settings) -> dict[str, str]:
-    return s.process_env()
 
 
 def failures(results: dict) -> list[tuple[str, str]]:
@@ -68,26 +65,108 @@ def last_results(s: Settings) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def failure_sentence(command: str, failed: list[tuple[str, str]], log: Path | None = None) -> str:
-    """One sentence for a failed dbt command, naming the first failed node."""
+LEFT_ALONE = "the serving copy was left as it was"
+
+
+def failure_sentence(command: str, failed: list[tuple[str, str]], log: Path | None = None,
+                     reason: str | None = None, left_alone: str = LEFT_ALONE) -> str:
+    """One sentence for a failed dbt command, naming the first failed node (or dbt's own reason)."""
     if failed:
         uid, msg = failed[0]
         more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
-        return f"dbt {command} failed at {uid} ({msg}){more}; the serving copy was left as it was."
+        return f"dbt {command} failed at {uid} ({msg}){more}; {left_alone}."
     where = f" or {log}" if log else ""
-    return (f"dbt {command} failed before running any model (see the dbt log above{where}); "
-            "the serving copy was left as it was.")
+    said = f"{reason}; " if reason else ""
+    return f"dbt {command} failed before running any model ({said}see the dbt log above{where}); {left_alone}."
 
 
-def run_dbt(s: Settings, *args: str, quiet: bool = False) -> str | None:
-    """Run a dbt command against the warehouse; return its invocation id or raise RefreshError."""
+# The dbt project's files: a change to any of them means a new parse.
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "selectors.yml", "packages.yml", "dependencies.yml",
+                 "models", "macros", "seeds", "tests/dbt", "snapshots", "analyses")
+_parsed: dict[tuple, object] = {}  # (project fingerprint, profile) -> dbt's parsed Manifest
+
+
+def _project_fingerprint() -> tuple:
+    """Name, size and modification time of every file of the dbt project."""
+    out = []
+    for name in PROJECT_FILES:
+        root = REPO_ROOT / name
+        for p in sorted(root.rglob("*")) if root.is_dir() else [root] if root.exists() else []:
+            if p.is_file():
+                st = p.stat()
+                out.append((str(p.relative_to(REPO_ROOT)), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def parsed_project(location: list[str], profile: tuple):
+    """dbt's parsed project, parsed once per process, state of the project's files and `profile`.
+
+    What a parse yields depends on the project's files and on the profile (dbt-duckdb names the
+    database after the warehouse file), not on --vars: vars are read when a node is compiled, at
+    run time, never in a config or a ref (tests/test_dbt_parse.py proves it on this project). So
+    the builds of one process (the test fixtures, each with its own warehouse and as-of date; the
+    two halves of the Spark build) share one parse instead of paying for it in every build; dbt's
+    own partial parse would start over on any change of vars or profile. The first parse of a
+    process is dbt's own, with its partial parse. A command writes only what it compiles into the
+    manifest's nodes (compiled code, relation names) and compiles every node it runs afresh, so
+    the next command finds nothing of this one's. None when the parse fails: the command itself
+    then parses again and reports the error.
+    """
+    from dbt.cli.main import dbtRunner
+
+    key = (_project_fingerprint(), profile)
+    if key not in _parsed:
+        result = dbtRunner().invoke(["parse", "--quiet", *location])
+        if not result.success:
+            return None
+        _parsed.clear()  # one project state per process: an older one is never used again
+        _parsed[key] = result.result
+    return _parsed[key]
+
+
+def forget_parsed() -> None:
+    """Drop the process's parse: the next command parses as a new process would (with dbt's partial parse)."""
+    _parsed.clear()
+
+
+def _release_warehouse() -> None:
+    """Close dbt-duckdb's connection to the warehouse, which it keeps for the process's life."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    try:
+        env = DuckDBConnectionManager.env()
+    except Exception:  # no connection was opened
+        return
+    DuckDBConnectionManager.close_all_connections()
+    env.close()
+
+
+def run_dbt(s: Settings, *args: str, quiet: bool = False, target_path: Path | None = None,
+            left_alone: str = LEFT_ALONE) -> str | None:
+    """Run a dbt command against the warehouse, in this process; return its invocation id or raise RefreshError.
+
+    In this process rather than a `dbt` child: no second Python start and import of dbt, and one
+    parse serves every command of the process (see :func:`parsed_project`).
+    """
+    from dbt.cli.main import dbtRunner
+
     s.temp_directory.mkdir(parents=True, exist_ok=True)
-    results = s.data_dir / "target" / "run_results.json"
+    location = dbt_args(s, target_path)
+    results = Path(location[location.index("--target-path") + 1]) / "run_results.json"
     results.unlink(missing_ok=True)  # an earlier run's results must not be read as this run's
-    out = subprocess.run(dbt_command(s, *args), env=dbt_env(s), cwd=REPO_ROOT, capture_output=quiet, text=True)
+    with settings_mod.dbt_environment(s):
+        try:
+            target = args[args.index("--target") + 1] if "--target" in args else None
+            manifest = parsed_project([*location, *(["--target", target] if target else [])], (s.warehouse.stem, target))
+            outcome = dbtRunner(manifest=manifest).invoke([*args, *location, *(["--quiet"] if quiet else [])])
+        finally:
+            _release_warehouse()
     data = json.loads(results.read_text()) if results.exists() else {}
-    if out.returncode != 0:
-        if quiet:
-            sys.stderr.write((out.stdout or "")[-4000:])
-        raise RefreshError(failure_sentence(args[0], failures(data), s.data_dir / "logs" / "dbt.log"))
+    if not outcome.success:
+        reason = None
+        if outcome.exception is not None:  # dbt stopped before any node: project, profile, connection
+            said = str(outcome.exception).strip().splitlines()
+            reason = said[0].strip() if said else type(outcome.exception).__name__
+        command = " ".join(a for a in args[:2] if not a.startswith("-"))  # "build", "docs generate"
+        raise RefreshError(failure_sentence(command, failures(data), s.data_dir / "logs" / "dbt.log", reason, left_alone))
     return data.get("metadata", {}).get("invocation_id")

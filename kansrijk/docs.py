@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import dbt_command, dbt_env
-from kansrijk.settings import REPO_ROOT, Settings, SettingError
+from kansrijk.dbt_cli import run_dbt
+from kansrijk.runtime import RefreshError
+from kansrijk.settings import Settings, SettingError
 
 SITE_FILES = ("index.html", "manifest.json", "catalog.json")
 
@@ -30,16 +30,11 @@ def write_docs(settings: Settings | None = None, *, quiet: bool = True) -> Path:
     s = settings or settings_mod.load()
     if not s.warehouse.exists():
         raise DocsError(f"No warehouse at {s.warehouse}: run `make run` first, the docs catalog is read from it.")
-    target = s.data_dir / "docs_target"
-    s.temp_directory.mkdir(parents=True, exist_ok=True)
-    cmd = dbt_command(s, "docs", "generate")
-    # our own target folder, so the docs never overwrite a running build's artifacts
-    cmd[cmd.index("--target-path") + 1] = str(target)
-    out = subprocess.run(cmd, env=dbt_env(s), cwd=REPO_ROOT, capture_output=quiet, text=True)
-    if out.returncode != 0:
-        if quiet:
-            sys.stderr.write((out.stdout or "")[-3000:])
-        raise DocsError("dbt docs generate failed (see the dbt output above); the docs folder was left as it was.")
+    target = s.data_dir / "docs_target"  # its own, so the docs never overwrite a running build's artifacts
+    try:
+        run_dbt(s, "docs", "generate", quiet=quiet, target_path=target, left_alone="the docs folder was left as it was")
+    except RefreshError as e:
+        raise DocsError(str(e)) from None
     missing = [f for f in SITE_FILES if not (target / f).exists()]
     if missing:
         raise DocsError(f"dbt docs generate wrote no {', '.join(missing)} in {target}: check the dbt version.")

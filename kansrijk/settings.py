@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +112,27 @@ def export_dbt_env(s: Settings) -> None:
     Everything else passes settings as arguments.
     """
     os.environ.update(s.dbt_env())
+
+
+@contextmanager
+def dbt_environment(s: Settings):
+    """:meth:`Settings.dbt_env` in this process's environment while a dbt command runs in it.
+
+    dbt reads profiles.yml's ``env_var()`` from os.environ, also when it runs in this process
+    (kansrijk.dbt_cli); the previous values come back afterwards, so the next command, with other
+    settings, sees only its own.
+    """
+    env = {**s.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 _FLAG_VALUES = ("1", "true", "yes", "on", "0", "false", "no", "off")

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import failures
+from kansrijk.dbt_cli import failures, parsed_project
 from kansrijk.settings import REPO_ROOT, Settings
 
 CLV_MODELS = ("int_clv_parameters_fitted", "int_clv_purchases_predicted", "int_clv_repeat_purchases_expected")
@@ -134,7 +134,8 @@ def run_dbt(s: Settings, command: str, *args: str, dbt_vars: dict | None = None,
         cli += ["--quiet"]
     results = s.data_dir / "target-spark" / "run_results.json"
     results.unlink(missing_ok=True)  # an earlier run's results must not be read as this run's
-    result = dbtRunner().invoke(cli)
+    # the two halves of the build (before and after the CLV fit) share one parse
+    result = dbtRunner(manifest=parsed_project(dbt_args(s), ("spark", str(s.data_dir)))).invoke(cli)
     if not result.success:
         failed = failures(json.loads(results.read_text())) if results.exists() else []
         detail = "; ".join(f"{uid}: {msg}" for uid, msg in failed[:5]) or str(result.exception)
