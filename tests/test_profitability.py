@@ -86,19 +86,13 @@ Whale curve, window the 12 months 2024-05..2025-04 (I0 of February 2024 is outsi
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import date, datetime
 from decimal import Decimal as D
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.support import write_landing
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.support import build_warehouse, write_landing
 
 
 def _landing(root):
@@ -202,29 +196,9 @@ def con(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("profitability")
     landing = tmp / "landing"
     _landing(landing)
-    # The real ingest and the real dbt build (every test), each in a child process: the ingest
-    # keeps a DuckDB lock on the warehouse for the life of its process, so a dbt build started
-    # from the same process could not open it.
-    data = tmp / "data"
-    steps = [
-        "from kansrijk.ingest import ingest_landing; ingest_landing(s)",
-        "from kansrijk.dbt_cli import BUILD, run_dbt; run_dbt(s, *BUILD, '--vars', json.dumps(VARS), quiet=True); print(s.warehouse)",
-    ]
-    out = None
-    for i, step in enumerate(steps):
-        script = tmp / f"step{i}.py"
-        script.write_text(
-            "import json, sys\nfrom pathlib import Path\n"
-            f"sys.path.insert(0, {str(REPO_ROOT)!r})\n"
-            "from tests.support import kansrijk_env\n"
-            "VARS = {'as_of_date': '2025-04-30'}\n"
-            "with kansrijk_env(Path(sys.argv[1]), Path(sys.argv[2])) as s:\n"
-            f"    {step}\n"
-        )
-        out = subprocess.run([sys.executable, str(script), str(data), str(landing)],
-                             cwd=REPO_ROOT, capture_output=True, text=True)
-        assert out.returncode == 0, (out.stderr + out.stdout)[-3000:]
-    c = duckdb.connect(out.stdout.strip().splitlines()[-1], read_only=True)
+    # the real ingest and the real dbt build (every data test), as `make run` without the publish
+    s = build_warehouse(tmp, landing, {"as_of_date": "2025-04-30"}, publish=False)
+    c = duckdb.connect(str(s.warehouse), read_only=True)
     yield c
     c.close()
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.support import write_landing
+from tests.support import build_warehouse, write_landing
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VARS = {"as_of_date": "2025-12-31"}
@@ -171,10 +171,8 @@ def built(tmp_path_factory):
     landing = tmp / "landing"
     _landing(landing)
     data = tmp / "data"
-    # DuckDB: the ingest and the dbt build in child processes (the ingest keeps its DuckDB handle)
-    _run("from kansrijk.ingest import ingest_landing; ingest_landing(s, build_docs=False)", data, landing)
-    _run("from kansrijk.dbt_cli import BUILD, run_dbt; run_dbt(s, *BUILD, '--vars', json.dumps(VARS), quiet=True)",
-         data, landing)
+    # DuckDB: the real ingest and the real dbt build (every data test), as `make run` without the publish
+    build_warehouse(tmp, landing, VARS, publish=False)
     # Spark: one child process, one JVM; metastore and warehouse under the tmp dir
     marts = tmp / "spark_marts"
     t0 = time.perf_counter()
