@@ -1,9 +1,12 @@
-"""Smoke test of the benchmark: `bench/run.py` end to end on 2,000 customers over 2 years.
+"""Smoke test of the benchmark: `bench/run.py` end to end on 400 customers over 1 year.
 
 Asserts only that the run completes and that result.json carries every figure as a positive
 number; the figures themselves depend on the machine and the scale (`make bench` reports them at
 100,000 customers, `make bench CUSTOMERS=10000` is the small preset). The smoke runs every phase of
-the benchmark on a set small enough that it costs about one demo refresh in `make test`.
+the benchmark on a set small enough that it costs less than one demo refresh in `make test`.
+One year is also a short history for the CLV fit: it fits a + b < 1 (BG/NBD), where the closed
+form of a new customer's expected purchases fails; before kansrijk.clv computed it as a Beta
+mixture, this run stopped at a clv_tracking test (tests/test_clv.py has the figures).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ KEYS = ["customers", "invoice_lines", "ingest_s", "full_refresh_s", "lower_bound
         "validation_s_per_million", "ingest_cpu_s", "full_refresh_test_nodes_s", "incremental_test_nodes_s"]
 
 
-CUSTOMERS, YEARS = 2000, 2
+CUSTOMERS, YEARS = 400, 1
 
 
 def test_bench_runs_end_to_end(tmp_path) -> None:

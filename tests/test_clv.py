@@ -146,6 +146,57 @@ def test_discounting_sums_per_period():
     assert np.all(disc10 < total) and np.all(disc10 > total / 1.1 ** 3)
 
 
+def _beta_mixture_by_qaws(r, scale, a, b, t):
+    """E[(1 - (scale/(scale + p t))^r) / p] over p ~ Beta(a, b), by QUADPACK's QAWS rule for
+    algebraic endpoint weights: a second method beside the Gauss-Jacobi quadrature of kansrijk.clv."""
+    from scipy import integrate, special
+
+    def g(p):
+        return -np.expm1(r * (np.log(scale) - np.log(scale + p * t))) / p if p > 0 else r * t / scale
+
+    value = integrate.quad(g, 0, 1, weight="alg", wvar=(a - 1, b - 1), epsabs=0, epsrel=1e-12, limit=200)[0]
+    return value / special.beta(a, b)
+
+
+# A BG/NBD fit of one year of 400 wholesale customers (bench/run.py --customers 400 --years 1):
+# a + b < 1, where FHL's closed form needs 2F1(r, b; a + b - 1; .) with a negative third argument.
+SHORT_HISTORY = {"r": 1.27832, "alpha": 4.584478, "a": 0.009485, "b": 0.732925}
+WEEKS = np.array([0.5, 1, 5, 26, 52, 104, 260.0])
+
+
+@pytest.mark.parametrize("params", [SHORT_HISTORY, {"r": 1.3612, "alpha": 5.051, "a": 0.2032, "b": 26.897},
+                                    {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+                                    {"r": 2.0, "alpha": 10.0, "a": 3.5, "b": 0.4}])
+def test_new_customer_expectation_for_every_fit(params):
+    """E[X(t)] is the Beta mixture computed by a second quadrature, for fits with a + b < 1 too;
+    it grows with t and stays below the purchases of a customer who never drops out (r t / alpha)."""
+    got = clv.bgnbd_unconditional_expected(params, WEEKS)
+    want = [_beta_mixture_by_qaws(params["r"], params["alpha"], params["a"], params["b"], t) for t in WEEKS]
+    np.testing.assert_allclose(got, want, rtol=1e-7)
+    assert np.all(np.diff(got) > 0) and np.all(got < params["r"] * WEEKS / params["alpha"])
+
+
+def test_new_customer_expectation_is_fhl_closed_form_where_it_holds():
+    """Where a + b > 1, FHL 2005 eq. 9 through scipy's 2F1 gives the same figures."""
+    from scipy.special import hyp2f1
+
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    closed = (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + WEEKS)) ** r * hyp2f1(r, b, a + b - 1, WEEKS / (alpha + WEEKS)))
+    np.testing.assert_allclose(clv.bgnbd_unconditional_expected({"r": r, "alpha": alpha, "a": a, "b": b}, WEEKS),
+                               closed, rtol=1e-9)
+
+
+def test_zero_repeat_customers_get_a_forecast_when_a_plus_b_is_below_one():
+    """A customer without a repeat purchase is alive; its forecast is the new-customer mixture with
+    alpha + T for alpha. Customers with repeat purchases keep FHL's eq. 10 (finite here)."""
+    p = SHORT_HISTORY
+    x, t_x, T = np.array([0.0, 0.0, 2.0]), np.array([0.0, 0.0, 10.0]), np.array([20.0, 45.0, 40.0])
+    got = clv.bgnbd_conditional_expected(p, 52.0, x, t_x, T)
+    assert np.all(np.isfinite(got)) and np.all(got > 0)
+    for i in (0, 1):
+        assert got[i] == pytest.approx(_beta_mixture_by_qaws(p["r"], p["alpha"] + T[i], p["a"], p["b"], 52.0), rel=1e-7)
+
+
 # --------------------------------------------------------------------------- marts, hand-made
 
 # As-of date 2025-06-30 (= calibration end). ERP only: no ledger, so net profit = gross margin.
