@@ -58,7 +58,13 @@ def write_landing(root: Path, delivery: str, tables: dict[str, list[dict]]) -> P
 
 @contextmanager
 def kansrijk_env(data_dir: Path, landing: Path | None = None, **extra: str):
-    """Point every KANSRIJK_* setting at data_dir (and landing) for the duration."""
+    """Point every KANSRIJK_* setting at data_dir (and landing) for the duration.
+
+    dbt runs one thread here unless a test says otherwise: `make test` already keeps both cores busy
+    with two workers, and a second dbt thread per build only adds switching (measured on a fixture
+    build: 19.0 s of CPU with two threads, 17.2 s with one, the same wall time alone).
+    """
+    extra = {"threads": "1", **extra}
     saved = {k: v for k, v in os.environ.items() if k.startswith("KANSRIJK_")}
     for k in saved:
         del os.environ[k]

@@ -151,7 +151,8 @@ def _run(script: str, data: Path, landing: Path, env: dict | None = None) -> sub
         f"sys.path.insert(0, {str(REPO_ROOT)!r})\n"
         "from tests.support import kansrijk_env\n"
         f"VARS = {VARS!r}\n"
-        "with kansrijk_env(Path(sys.argv[1]), Path(sys.argv[2])) as s:\n"
+        # the Spark build keeps the profile's two dbt threads (the timings of docs/spark.md)
+        "with kansrijk_env(Path(sys.argv[1]), Path(sys.argv[2]), threads='2') as s:\n"
         f"    {script}\n"
     )
     # a script file, not `python -c`: pyspark's import check exits quietly (status 0) when the
