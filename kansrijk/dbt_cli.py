@@ -83,7 +83,7 @@ def failure_sentence(command: str, failed: list[tuple[str, str]], log: Path | No
 # The dbt project's files: a change to any of them means a new parse.
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "selectors.yml", "packages.yml", "dependencies.yml",
                  "models", "macros", "seeds", "tests/dbt", "snapshots", "analyses")
-_parsed: dict[tuple, object] = {}  # (project fingerprint, profile) -> dbt's parsed Manifest
+_parsed: tuple | None = None  # ((project fingerprint, profile), dbt's parsed Manifest) of this process
 
 
 def _project_fingerprint() -> tuple:
@@ -114,19 +114,20 @@ def parsed_project(location: list[str], profile: tuple):
     """
     from dbt.cli.main import dbtRunner
 
+    global _parsed
     key = (_project_fingerprint(), profile)
-    if key not in _parsed:
+    if _parsed is None or _parsed[0] != key:
         result = dbtRunner().invoke(["parse", "--quiet", *location])
         if not result.success:
             return None
-        _parsed.clear()  # one project state per process: an older one is never used again
-        _parsed[key] = result.result
-    return _parsed[key]
+        _parsed = (key, result.result)  # one project state per process: an older one is never used again
+    return _parsed[1]
 
 
 def forget_parsed() -> None:
     """Drop the process's parse: the next command parses as a new process would (with dbt's partial parse)."""
-    _parsed.clear()
+    global _parsed
+    _parsed = None
 
 
 def _release_warehouse() -> None:
@@ -151,13 +152,13 @@ def run_dbt(s: Settings, *args: str, quiet: bool = False, target_path: Path | No
     from dbt.cli.main import dbtRunner
 
     s.temp_directory.mkdir(parents=True, exist_ok=True)
-    location = dbt_args(s, target_path)
-    results = Path(location[location.index("--target-path") + 1]) / "run_results.json"
+    target = target_path or s.data_dir / "target"
+    location = dbt_args(s, target)
+    results = target / "run_results.json"
     results.unlink(missing_ok=True)  # an earlier run's results must not be read as this run's
     with settings_mod.dbt_environment(s):
         try:
-            target = args[args.index("--target") + 1] if "--target" in args else None
-            manifest = parsed_project([*location, *(["--target", target] if target else [])], (s.warehouse.stem, target))
+            manifest = parsed_project(location, (s.warehouse.stem,))
             outcome = dbtRunner(manifest=manifest).invoke([*args, *location, *(["--quiet"] if quiet else [])])
         finally:
             _release_warehouse()
