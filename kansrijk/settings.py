@@ -58,6 +58,9 @@ class Settings:
     spark_master: str = "local[2]"
     spark_warehouse_dir: Path | None = None  # None: <data dir>/spark-warehouse
     spark_shuffle_partitions: str = "2"
+    # more settings of the local Spark session, "key=value;key=value" (spark.driver.extraJavaOptions
+    # is added to the session's own)
+    spark_conf: str = ""
     # Crash-test hook (kansrijk.runtime.pause_point): stop at this phase and sleep there
     test_pause_at: str | None = None
     test_pause_seconds: float = 300.0
@@ -202,6 +205,7 @@ def load(**overrides: str | Path | None) -> Settings:
         spark_master=env("SPARK_MASTER") or "local[2]",
         spark_warehouse_dir=path("SPARK_WAREHOUSE_DIR", None),
         spark_shuffle_partitions=env("SPARK_SHUFFLE_PARTITIONS") or "2",
+        spark_conf=env("SPARK_CONF") or "",
         test_pause_at=env("TEST_PAUSE_AT"),
         test_pause_seconds=float(env("TEST_PAUSE_SECONDS") or 300),
         serving_storage_version=env("SERVING_STORAGE_VERSION") or "v1.4.0",

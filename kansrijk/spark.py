@@ -51,10 +51,19 @@ def warehouse_dir(s: Settings) -> Path:
     return s.spark_warehouse_dir or s.data_dir / "spark-warehouse"
 
 
+def extra_conf(text: str) -> dict[str, str]:
+    """KANSRIJK_SPARK_CONF, "key=value;key=value", as a dict; a pair without "=" is an error."""
+    pairs = [p.strip() for p in text.split(";") if p.strip()]
+    bad = [p for p in pairs if "=" not in p]
+    if bad:
+        raise SparkBuildError(f"KANSRIJK_SPARK_CONF: {bad[0]!r} is not key=value (pairs are separated by ';')")
+    return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in pairs)}
+
+
 def spark_conf(s: Settings) -> dict[str, str]:
-    """The session settings; the same as the `spark` output of profiles.yml."""
+    """The session settings; the same as the `spark` output of profiles.yml, plus KANSRIJK_SPARK_CONF."""
     wh = warehouse_dir(s).resolve()
-    return {
+    conf = {
         "spark.master": s.spark_master,
         "spark.sql.warehouse.dir": str(wh),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={wh}/metastore_db;create=true",
@@ -67,6 +76,10 @@ def spark_conf(s: Settings) -> dict[str, str]:
         # derby.log next to the metastore, not in the working directory
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={wh}",
     }
+    for key, value in extra_conf(s.spark_conf).items():
+        java = key == "spark.driver.extraJavaOptions"
+        conf[key] = f"{conf[key]} {value}" if java else value
+    return conf
 
 
 def session(s: Settings):
