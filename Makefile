@@ -32,7 +32,7 @@ run: setup ## generate the demo landing set (unless LANDING=<dir>), then ingest 
 	@$(PY) -m kansrijk.refresh
 
 test: setup ## set up and run every test (pytest + dbt build on demo data and fixtures), test modules on 2 workers
-	@$(PY) -m pytest -q -n 2 --dist loadfile
+	@$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 fuzz: setup ## property test: many random contract-valid landing sets through the real refresh (slow; seed printed on failure)
 	@$(PY) -m pytest -q -p tests.landing_strategies --hypothesis-profile=kansrijk-fuzz --hypothesis-show-statistics tests/test_property_landing.py

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -82,13 +83,15 @@ def kansrijk_env(data_dir: Path, landing: Path | None = None, **extra: str):
 
 
 def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
-                    publish: bool = True, report: bool = False, **settings: str) -> settings_mod.Settings:
+                    publish: bool = True, report: bool = False, select: tuple[str, ...] = (),
+                    **settings: str) -> settings_mod.Settings:
     """Run the real refresh on `landing` into `tmp_path/data`; return the settings used.
 
     With publish=True (default) this is `make run LANDING=...` (kansrijk.refresh.refresh): ingest,
     dbt build with every data test (the reconciliations among them) and publish to the serving copy; the report, the last step,
     only with report=True (the report's own tests draw it from the demo; on a fixture it would only
-    cost time). publish=False stops after dbt.
+    cost time). publish=False stops after dbt; with it, `select` (dbt node selectors) builds only
+    those nodes and their tests, for a second build that serves as a comparison of a few marts.
     Open `s.warehouse` or `s.serving` with duckdb.connect(..., read_only=True).
     """
     from kansrijk import refresh as refresh_mod
@@ -99,7 +102,13 @@ def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
             refresh_mod.refresh(s, dbt_vars=vars, log=lambda *_: None, quiet=True, with_report=report)
         else:  # the same steps, stopping after dbt
             refresh_mod.ingest(s, log=lambda *_: None, stop_on_quarantine=False)
-            refresh_mod.dbt_build(s, vars, quiet=True)
+            if select:
+                from kansrijk.dbt_cli import build_args, run_dbt
+
+                # cautious: no test that also reads a node outside the selection
+                run_dbt(s, *build_args(vars), "--select", *select, "--indirect-selection", "cautious", quiet=True)
+            else:
+                refresh_mod.dbt_build(s, vars, quiet=True)
         return s
 
 
@@ -107,3 +116,11 @@ def built_manifest(s: settings_mod.Settings) -> dict:
     """The dbt manifest of the project as built by a refresh (e.g. `demo_build`): the same nodes as
     `dbt parse`, without a parse of its own."""
     return json.loads((s.data_dir / "target" / "manifest.json").read_text())
+
+
+def copy_build(s: settings_mod.Settings, to: Path) -> Path:
+    """A private copy of a shared build's data directory (warehouse, serving copy, ledgers), for a
+    test that writes: `to`/data; dbt's target folder, logs and temporary files stay behind."""
+    data = to / "data"
+    shutil.copytree(s.data_dir, data, ignore=shutil.ignore_patterns("target", "logs", "gx_docs", "tmp"))
+    return data

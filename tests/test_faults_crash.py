@@ -40,7 +40,8 @@ WAIT = 600  # seconds a phase may take on a busy 2-core machine
 
 def start(data_dir: Path, landing: Path, log: Path, **env: str) -> subprocess.Popen:
     e = {k: v for k, v in os.environ.items() if not k.startswith("KANSRIJK_")}
-    e.update({"KANSRIJK_DATA_DIR": str(data_dir), "KANSRIJK_LANDING": str(landing)})
+    # one dbt thread, as in tests.support.kansrijk_env: the test run already keeps both cores busy
+    e.update({"KANSRIJK_DATA_DIR": str(data_dir), "KANSRIJK_LANDING": str(landing), "KANSRIJK_THREADS": "1"})
     e.update(env)
     with open(log, "wb") as out:
         return subprocess.Popen([sys.executable, "-m", "kansrijk.refresh"], cwd=REPO_ROOT, env=e,
@@ -139,11 +140,9 @@ def chain(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """Both deliveries refreshed once, never interrupted."""
-    base = tmp_path_factory.mktemp("crash_reference")
-    s = build_warehouse(base, company(base / "landing", upto=2))
-    return mart_checksums(s.serving)
+def reference(two_deliveries_build):
+    """Both deliveries refreshed once, never interrupted (the run's shared build, read-only)."""
+    return mart_checksums(two_deliveries_build.serving)
 
 
 D1 = ["2025-03-31/" + f for f in ("erp_customers.csv", "erp_gl_entries.csv", "erp_products.csv",

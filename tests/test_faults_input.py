@@ -174,9 +174,10 @@ def ledger_consistent(warehouse: Path, landing: Path) -> None:
 
 
 def refresh_cli(data_dir: Path, landing: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """`python -m kansrijk.refresh` in a subprocess, as a scheduler would run it."""
+    """`python -m kansrijk.refresh` in a subprocess, as a scheduler would run it (one dbt thread,
+    as in tests.support.kansrijk_env: the test run already keeps both cores busy)."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("KANSRIJK_")}
-    e.update({"KANSRIJK_DATA_DIR": str(data_dir), "KANSRIJK_LANDING": str(landing)})
+    e.update({"KANSRIJK_DATA_DIR": str(data_dir), "KANSRIJK_LANDING": str(landing), "KANSRIJK_THREADS": "1"})
     e.update({f"KANSRIJK_{k.upper()}": v for k, v in env.items()})
     return subprocess.run([sys.executable, "-m", "kansrijk.refresh", *args], cwd=REPO_ROOT, env=e,
                           capture_output=True, text=True, timeout=900)

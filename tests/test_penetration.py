@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.support import write_landing
+from tests.support import build_warehouse, write_landing
 
 AS_OF = "2025-12-31"
 REPO = Path(__file__).resolve().parents[1]
@@ -84,29 +84,6 @@ def landing(root: Path) -> Path:
     return root
 
 
-def build_in_subprocess(tmp: Path, landing: Path, vars: dict) -> Path:
-    """Ingest in a child process, then the real dbt build; return the warehouse path.
-
-    Why not tests.support.build_warehouse: at the time of writing, the in-process ingest leaves
-    GX's pooled DuckDB connection open, so the dbt subprocess cannot lock the warehouse. A
-    child process releases every handle when it exits.
-    """
-    import json
-    import subprocess
-    import sys
-
-    from kansrijk import refresh as refresh_mod
-    from kansrijk.dbt_cli import BUILD
-    from kansrijk import settings as settings_mod
-    from tests.support import kansrijk_env
-
-    with kansrijk_env(Path(tmp) / "data", landing) as s:
-        settings_mod.check(s)
-        subprocess.run([sys.executable, "-m", "kansrijk.ingest"], check=True, capture_output=True)
-        refresh_mod.run_dbt(s, *BUILD, "--vars", json.dumps(vars), quiet=True)
-        return s.warehouse
-
-
 def seed_market(industry: str, size: str) -> int:
     """Companies in the market seed for a segment: an input, read from the seed file."""
     with open(REPO / "seeds" / "market_universe.csv", newline="") as fh:
@@ -117,7 +94,7 @@ def seed_market(industry: str, size: str) -> int:
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("penetration")
-    path = build_in_subprocess(tmp, landing(tmp / "landing"), {"as_of_date": AS_OF})
+    path = build_warehouse(tmp, landing(tmp / "landing"), {"as_of_date": AS_OF}, publish=False).warehouse
     c = duckdb.connect(str(path), read_only=True)
     yield c
     c.close()

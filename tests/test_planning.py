@@ -64,8 +64,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.support import write_landing
-from tests.test_penetration import build_in_subprocess
+from tests.support import build_warehouse, write_landing
 
 AS_OF = "2025-12-31"
 VARS = {"as_of_date": AS_OF, "funnel_window_days": 90, "funnel_shrinkage_addresses": 2}
@@ -152,7 +151,7 @@ def landing(root: Path, *, wins: bool = True) -> Path:
 
 def _build(tmp_path_factory, name, **kw):
     tmp = tmp_path_factory.mktemp(name)
-    path = build_in_subprocess(tmp, landing(tmp / "landing", **kw), VARS)
+    path = build_warehouse(tmp, landing(tmp / "landing", **kw), VARS, publish=False).warehouse
     return duckdb.connect(str(path), read_only=True)
 
 

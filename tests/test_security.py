@@ -1,9 +1,10 @@
 """Security basics: no credentials in the repository, secrets only through env_var, the UI on
 loopback, readers read-only, landing paths that escape are rejected, pseudonymised publish.
 
-One dbt build: the two-delivery company of tests/test_faults_input.py (ERP customers with real-
-looking names, chamber-of-commerce numbers and postcodes, a CRM prospect), published plainly; the
-pseudonymised copy is a second publish of the same warehouse to another serving path.
+One dbt build, shared with tests/test_faults_crash.py (`two_deliveries_build` of tests/conftest.py):
+the two-delivery company of tests/test_faults_input.py (ERP customers with real-looking names,
+chamber-of-commerce numbers and postcodes, a CRM prospect), published plainly; the pseudonymised
+copy is a second publish of (a copy of) the same warehouse to another serving path.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import pytest
 import yaml
 
 from kansrijk import publish as publish_mod, refresh as refresh_mod
-from tests.support import build_warehouse, kansrijk_env
-from tests.test_faults_input import NAMES, PROSPECT, REPO_ROOT, company, put, raw_snapshot, sha256
+from tests.support import copy_build, kansrijk_env
+from tests.test_faults_input import NAMES, PROSPECT, REPO_ROOT, put, raw_snapshot, sha256
 
 SECRET_ASSIGNMENT = re.compile(
     r"""(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["'][^"'\s{}$]{6,}["']""",
@@ -96,15 +97,17 @@ def test_readers_open_the_serving_copy_read_only() -> None:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(two_deliveries_build, tmp_path_factory):
+    """The published two-delivery company (shared with the crash tests, read-only) and, beside a
+    copy of it, the same warehouse published pseudonymised."""
+    s = two_deliveries_build
     base = tmp_path_factory.mktemp("security")
-    landing = company(base / "landing", upto=2)
-    s = build_warehouse(base, landing)
-    pseudo = base / "data" / "serving_pseudonymised.duckdb"
-    with kansrijk_env(s.data_dir, landing, PSEUDONYMISE="1", SERVING=str(pseudo),
+    data = copy_build(s, base)
+    pseudo = data / "serving_pseudonymised.duckdb"
+    with kansrijk_env(data, s.landing, PSEUDONYMISE="1", SERVING=str(pseudo),
                       PSEUDONYM_SALT="test-salt") as sp:
         publish_mod.publish(sp)
-    return s, landing, pseudo
+    return s, s.landing, pseudo
 
 
 def test_a_write_through_a_read_only_connection_fails(built) -> None:

@@ -34,6 +34,10 @@ from tests.support import build_warehouse, kansrijk_env, write_landing
 READERS = 3
 READ_SECONDS = 20  # each reader reads at least this long, and until the main process is done
 MAX_SECONDS = 240  # hard stop for a reader
+# A read (a new connection, the publish log and a count of every mart) takes ~40 ms of CPU; a reader
+# that pauses this long between reads still reads several times a second across every swap, and
+# the three of them leave the cores to the publishes and the build they watch.
+PAUSE_SECONDS = 0.1
 
 
 def small_company(root: Path, delivery: str = "2026-09-01", *, second: bool = False) -> Path:
@@ -130,6 +134,7 @@ def _reader(path: str, stop, results) -> None:
         except Exception as e:  # noqa: BLE001 - every error is a finding
             errors.append(repr(e))
         reads += 1
+        time.sleep(PAUSE_SECONDS)
     results.put({"reads": reads, "errors": errors[:5], "n_errors": len(errors),
                  "inconsistent": inconsistent[:5], "n_inconsistent": len(inconsistent), "versions": sorted(versions)})
 

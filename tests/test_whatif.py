@@ -124,7 +124,9 @@ def builds(tmp_path_factory):
     base = build_warehouse(base_dir, base_dir / "landing", {"as_of_date": "2025-12-31", "whatif_scenarios": SCENARIOS})
     scaled_dir = tmp_path_factory.mktemp("whatif_scaled")
     _landing(scaled_dir / "landing", D("1.05"))
-    scaled = build_warehouse(scaled_dir, scaled_dir / "landing", {"as_of_date": "2025-12-31"}, publish=False)
+    # the second method needs only the segment P&L: the rebuild builds it and what it reads, with their tests
+    scaled = build_warehouse(scaled_dir, scaled_dir / "landing", {"as_of_date": "2025-12-31"}, publish=False,
+                             select=("+mart_segment_profitability",))
     cons = (duckdb.connect(str(base.serving), read_only=True), duckdb.connect(str(scaled.warehouse), read_only=True))
     yield cons
     for c in cons:
