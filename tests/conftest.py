@@ -75,6 +75,15 @@ def demo_build(tmp_path_factory, worker_id) -> settings_mod.Settings:
 
 
 @pytest.fixture(scope="session")
+def one_delivery_build(tmp_path_factory, worker_id) -> settings_mod.Settings:
+    """The company of tests/test_faults_input.py with its first delivery (2025-03-31), refreshed and
+    published once per test run: the start of the determinism and crash chains, which copy it."""
+    from tests.test_faults_input import company
+
+    return shared_build(tmp_path_factory, worker_id, "one_delivery", lambda folder: company(folder, upto=1))
+
+
+@pytest.fixture(scope="session")
 def two_deliveries_build(tmp_path_factory, worker_id) -> settings_mod.Settings:
     """The company of tests/test_faults_input.py with its first two deliveries (2025-03-31,
     2025-04-30), refreshed and published once per test run (`s.landing` is its landing folder)."""

@@ -120,7 +120,10 @@ def built_manifest(s: settings_mod.Settings) -> dict:
 
 def copy_build(s: settings_mod.Settings, to: Path) -> Path:
     """A private copy of a shared build's data directory (warehouse, serving copy, ledgers), for a
-    test that writes: `to`/data; dbt's target folder, logs and temporary files stay behind."""
+    test that writes: `to`/data; dbt's target folder, logs and temporary files stay behind. With
+    the landing folder (`to`/landing) when the build has one of its own."""
     data = to / "data"
     shutil.copytree(s.data_dir, data, ignore=shutil.ignore_patterns("target", "logs", "gx_docs", "tmp"))
+    if not s.demo:
+        shutil.copytree(s.landing, to / "landing")
     return data

@@ -6,7 +6,8 @@ Marts are compared by a content checksum per mart (row count and an order-indepe
 every row cast to text; `publish_log` excluded, it records when and what was published):
 
 * at_once: all three deliveries, one refresh; then the same refresh again (nothing new to ingest).
-* day_by_day: one refresh per delivery (the landing folder grows by one delivery each time), then
+* day_by_day: one refresh per delivery (the landing folder grows by one delivery each time; the
+  first is a copy of the run's shared build of delivery 2025-03-31), then
   `python -m kansrijk.refresh --full-refresh`.
 """
 
@@ -18,7 +19,7 @@ import pytest
 
 from kansrijk import settings as settings_mod
 from kansrijk.refresh import refresh
-from tests.support import kansrijk_env
+from tests.support import copy_build, kansrijk_env
 from tests.test_faults_input import DELIVERIES, company, mart_checksums, refresh_cli
 
 
@@ -40,14 +41,16 @@ def at_once(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def day_by_day(tmp_path_factory):
+def day_by_day(one_delivery_build, tmp_path_factory):
     base = tmp_path_factory.mktemp("day_by_day")
     full = company(base / "all", upto=3)
+    # the first delivery's refresh is the run's shared build (tests/conftest.py), copied
+    data = copy_build(one_delivery_build, base)
     landing = base / "landing"
-    landing.mkdir()
-    with kansrijk_env(base / "data", landing) as s:
+    assert sorted(p.name for p in landing.iterdir()) == list(DELIVERIES[:1])
+    with kansrijk_env(data, landing) as s:
         settings_mod.check(s)
-        for d in DELIVERIES:
+        for d in DELIVERIES[1:]:
             shutil.copytree(full / d, landing / d)
             _refresh(s)
         incremental = mart_checksums(s.serving)
