@@ -239,3 +239,21 @@ def test_mart_equals_duckdb(built, mart):
         con.close()
     diffs = {k: (expected[k], actual.get(k)) for k in expected if expected[k] != actual.get(k)}
     assert not diffs, f"{mart}: (duckdb, spark) differ: {diffs}"
+
+
+def test_spark_conf_adds_settings_and_java_options(tmp_path):
+    """KANSRIJK_SPARK_CONF: pairs replace the session's settings, except the driver's Java options,
+    which are added to the session's own (the Derby home must stay)."""
+    from kansrijk import spark
+    from tests.support import kansrijk_env
+
+    with kansrijk_env(tmp_path / "data", spark_conf=" spark.master=local[1] ;"
+                      "spark.driver.extraJavaOptions=-XX:CompileThresholdScaling=20;") as s:
+        conf = spark.spark_conf(s)
+    wh = (tmp_path / "data" / "spark-warehouse").resolve()
+    assert conf["spark.master"] == "local[1]"
+    assert conf["spark.driver.extraJavaOptions"] == f"-Dderby.system.home={wh} -XX:CompileThresholdScaling=20"
+    assert conf["spark.sql.shuffle.partitions"] == "2"  # the rest as it was
+    with kansrijk_env(tmp_path / "data", spark_conf="spark.master") as s, pytest.raises(spark.SparkBuildError) as e:
+        spark.spark_conf(s)
+    assert str(e.value) == "KANSRIJK_SPARK_CONF: 'spark.master' is not key=value (pairs are separated by ';')"
