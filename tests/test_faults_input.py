@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -38,7 +37,7 @@ import pytest
 
 from kansrijk import ingest, refresh as refresh_mod, settings as settings_mod
 from kansrijk.dbt_cli import failures, last_results, run_dbt
-from tests.support import kansrijk_env, write_landing
+from tests.support import copy_build, kansrijk_env, write_landing
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -356,10 +355,7 @@ def test_older_delivery_arriving_late_does_not_overwrite(accepted) -> None:
 @pytest.fixture()
 def published(accepted, tmp_path):
     """A private copy of the accepted build (data dir and landing), its serving sha256 and raw."""
-    s0, landing0, *_ = accepted
-    data, landing = tmp_path / "data", tmp_path / "landing"
-    shutil.copytree(s0.data_dir, data, ignore=shutil.ignore_patterns("target", "logs", "gx_docs", "tmp"))
-    shutil.copytree(landing0, landing)
+    data, landing = copy_build(accepted[0], tmp_path), tmp_path / "landing"
     with kansrijk_env(data, landing) as s:
         yield s, landing, sha256(s.serving), raw_snapshot(s.warehouse)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -123,10 +122,7 @@ def test_a_write_through_a_read_only_connection_fails(built) -> None:
 
 
 def test_paths_escaping_the_landing_folder_are_rejected(built, tmp_path) -> None:
-    s0, landing0, _ = built
-    data, landing = tmp_path / "data", tmp_path / "landing"
-    shutil.copytree(s0.data_dir, data, ignore=shutil.ignore_patterns("target", "logs", "gx_docs", "tmp"))
-    shutil.copytree(landing0, landing)
+    data, landing = copy_build(built[0], tmp_path), tmp_path / "landing"
     outside = tmp_path / "outside"
     outside.mkdir()
     evil = "product_id;product_name;product_group;unit_cost;list_price;is_active\nEVIL;x;hw;1;2;true\n"
