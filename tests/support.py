@@ -90,8 +90,9 @@ def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
     With publish=True (default) this is `make run LANDING=...` (kansrijk.refresh.refresh): ingest,
     dbt build with every data test (the reconciliations among them) and publish to the serving copy; the report, the last step,
     only with report=True (the report's own tests draw it from the demo; on a fixture it would only
-    cost time). publish=False stops after dbt; with it, `select` (dbt node selectors) builds only
-    those nodes and their tests, for a second build that serves as a comparison of a few marts.
+    cost time). publish=False stops after dbt; with it, `select` (dbt node selectors, see
+    :func:`selection`) builds only those nodes and their data tests: a module that checks a few
+    marts on a hand-made company builds what it reads, not all 107 models and 527 data tests.
     Open `s.warehouse` or `s.serving` with duckdb.connect(..., read_only=True).
     """
     from kansrijk import refresh as refresh_mod
@@ -105,11 +106,23 @@ def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
             if select:
                 from kansrijk.dbt_cli import build_args, run_dbt
 
-                # cautious: no test that also reads a node outside the selection
-                run_dbt(s, *build_args(vars), "--select", *select, "--indirect-selection", "cautious", quiet=True)
+                run_dbt(s, *build_args(vars), *selection(*select), quiet=True)
             else:
                 refresh_mod.dbt_build(s, vars, quiet=True)
         return s
+
+
+def selection(*marts: str) -> list[str]:
+    """dbt arguments that build `marts` and every node they read (`+mart`), with the data tests of
+    those nodes: a test that also reads a node outside the selection (a `sums_match` against
+    another subject's mart) is left out (cautious), since that node is not built.
+
+    For the modules that check their subject's figures on a hand-made company: the figures they
+    assert come from these marts alone. Every data test still runs on every build that serves
+    more than one subject: the demo, the property examples, the fault companies, small inputs, the
+    CLV fit fallback, the Spark comparison.
+    """
+    return ["--select", *(m if m.startswith("+") else f"+{m}" for m in marts), "--indirect-selection", "cautious"]
 
 
 def built_manifest(s: settings_mod.Settings) -> dict:

@@ -269,6 +269,9 @@ def write_fixture_landing(landing: Path) -> None:
 
 
 FIXTURE_VARS = {"as_of_date": "2025-06-30"}
+# what this module reads; the build makes these and what they read, with their data tests
+READS = ("clv_holdout_check", "clv_holdout_summary", "clv_model_fit", "mart_cohort_retention",
+         "mart_cohort_retention_segment", "mart_customer_clv", "mart_segment_clv")
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +279,7 @@ def con(tmp_path_factory):
     root = tmp_path_factory.mktemp("clv")
     landing = root / "landing"
     write_fixture_landing(landing)
-    s = build_warehouse(root, landing, vars=FIXTURE_VARS)
+    s = build_warehouse(root, landing, vars=FIXTURE_VARS, publish=False, select=READS)
     c = duckdb.connect(str(s.warehouse), read_only=True)
     yield c
     c.close()

@@ -91,10 +91,15 @@ def seed_market(industry: str, size: str) -> int:
                    if r["industry_code"] == industry and r["size_class"] == size)
 
 
+# what this module reads; the build makes these and what they read, with their data tests
+READS = ("mart_customer_penetration", "mart_customer_whitespace", "mart_market_penetration",
+         "mart_market_penetration_region")
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("penetration")
-    path = build_warehouse(tmp, landing(tmp / "landing"), {"as_of_date": AS_OF}, publish=False).warehouse
+    path = build_warehouse(tmp, landing(tmp / "landing"), {"as_of_date": AS_OF}, publish=False, select=READS).warehouse
     c = duckdb.connect(str(path), read_only=True)
     yield c
     c.close()

@@ -191,13 +191,18 @@ def _landing(root):
     })
 
 
+# what this module reads of its company; the build makes these and what they read, with their data tests
+READS = ("dim_customer", "mart_cost_reconciliation", "mart_customer_profitability", "mart_segment_profitability",
+         "mart_whale_curve", "mart_whale_curve_summary")
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("profitability")
     landing = tmp / "landing"
     _landing(landing)
-    # the real ingest and the real dbt build (every data test), as `make run` without the publish
-    s = build_warehouse(tmp, landing, {"as_of_date": "2025-04-30"}, publish=False)
+    # the real ingest and the real dbt build of what this module reads, with their data tests
+    s = build_warehouse(tmp, landing, {"as_of_date": "2025-04-30"}, publish=False, select=READS)
     c = duckdb.connect(str(s.warehouse), read_only=True)
     yield c
     c.close()
