@@ -84,7 +84,7 @@ def kansrijk_env(data_dir: Path, landing: Path | None = None, **extra: str):
 
 def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
                     publish: bool = True, report: bool = False, select: tuple[str, ...] = (),
-                    **settings: str) -> settings_mod.Settings:
+                    data_tests: bool = True, **settings: str) -> settings_mod.Settings:
     """Run the real refresh on `landing` into `tmp_path/data`; return the settings used.
 
     With publish=True (default) this is `make run LANDING=...` (kansrijk.refresh.refresh): ingest,
@@ -93,6 +93,8 @@ def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
     cost time). publish=False stops after dbt; with it, `select` (dbt node selectors, see
     :func:`selection`) builds only those nodes and their data tests: a module that checks a few
     marts on a hand-made company builds what it reads, not all 107 models and 527 data tests.
+    data_tests=False (with publish=False) builds every seed and model without the data tests, for a
+    reference whose data tests run elsewhere on the same data (the Spark comparison).
     Open `s.warehouse` or `s.serving` with duckdb.connect(..., read_only=True).
     """
     from kansrijk import refresh as refresh_mod
@@ -103,10 +105,11 @@ def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
             refresh_mod.refresh(s, dbt_vars=vars, log=lambda *_: None, quiet=True, with_report=report)
         else:  # the same steps, stopping after dbt
             refresh_mod.ingest(s, log=lambda *_: None, stop_on_quarantine=False)
-            if select:
+            if select or not data_tests:
                 from kansrijk.dbt_cli import build_args, run_dbt
 
-                run_dbt(s, *build_args(vars), *selection(*select), quiet=True)
+                run_dbt(s, *build_args(vars), *selection(*select) if select else (),
+                        *(() if data_tests else ("--exclude-resource-type", "test")), quiet=True)
             else:
                 refresh_mod.dbt_build(s, vars, quiet=True)
         return s
@@ -120,7 +123,7 @@ def selection(*marts: str) -> list[str]:
     For the modules that check their subject's figures on a hand-made company: the figures they
     assert come from these marts alone. Every data test still runs on every build that serves
     more than one subject: the demo, the property examples, the fault companies, small inputs, the
-    CLV fit fallback, the Spark comparison.
+    CLV fit fallback, and (on Spark) the Spark comparison.
     """
     return ["--select", *(m if m.startswith("+") else f"+{m}" for m in marts), "--indirect-selection", "cautious"]
 

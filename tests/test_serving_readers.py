@@ -152,7 +152,7 @@ def served(tmp_path_factory):
 def test_readers_see_whole_snapshots_while_publishing(served):
     from kansrijk.ingest import ingest_landing
     from kansrijk.publish import publish
-    from kansrijk.dbt_cli import BUILD, run_dbt
+    from kansrijk.dbt_cli import run_dbt
 
     root, landing, s = served
     ctx = mp.get_context("spawn")
@@ -166,7 +166,9 @@ def test_readers_see_whole_snapshots_while_publishing(served):
                 publish(env)
             small_company(landing, "2026-10-01", second=True)  # the warehouse changes in between
             assert ingest_landing(env).ok
-            run_dbt(env, *BUILD, quiet=True)
+            # every model again (the publishes that follow serve a changed warehouse); the data tests
+            # of this company ran in the first build
+            run_dbt(env, "run", quiet=True)
             for _ in range(3):
                 publish(env)
     finally:
