@@ -1,7 +1,7 @@
 """Helpers for tests: write a hand-made landing set, run the real refresh on it.
 
-No mocks: `build_warehouse` runs the same ingest, dbt build and publish as `make run`,
-into a data directory of the test's own.
+No mocks: `build_warehouse` runs, by default, the same ingest, dbt build and publish as
+`make run`, into a data directory of the test's own.
 """
 
 from __future__ import annotations
@@ -84,48 +84,53 @@ def kansrijk_env(data_dir: Path, landing: Path | None = None, **extra: str):
 
 def build_warehouse(tmp_path: Path, landing: Path, vars: dict | None = None, *,
                     publish: bool = True, report: bool = False, select: tuple[str, ...] = (),
-                    data_tests: bool = True, **settings: str) -> settings_mod.Settings:
+                    data_tests: bool = True, allow_quarantine: bool = False,
+                    **settings: str) -> settings_mod.Settings:
     """Run the real refresh on `landing` into `tmp_path/data`; return the settings used.
 
     With publish=True (default) this is `make run LANDING=...` (kansrijk.refresh.refresh): ingest,
-    dbt build with every data test (the reconciliations among them) and publish to the serving copy; the report, the last step,
-    only with report=True (the report's own tests draw it from the demo; on a fixture it would only
-    cost time). publish=False stops after dbt; with it, `select` (dbt node selectors, see
-    :func:`selection`) builds only those nodes and their data tests: a module that checks a few
-    marts on a hand-made company builds what it reads, not all 107 models and 527 data tests.
-    data_tests=False (with publish=False) builds every seed and model without the data tests, for a
-    reference whose data tests run elsewhere on the same data (the Spark comparison).
+    dbt build with every data test (the reconciliations among them), publish to the serving copy
+    and the lists; the report, the last step, only with report=True (the report's own tests draw
+    it from the demo; on a fixture it would only cost time).
+
+    publish=False runs the refresh's ingest (a quarantined file stops it, unless allow_quarantine)
+    and its dbt build, and stops there: no publish, no lists. With it, `select` (see
+    :func:`selection`) builds only the named nodes, what they read, and the data tests that read
+    only built nodes: a module that checks a few marts on a hand-made company builds what it reads,
+    not every model and data test. data_tests=False builds every seed and model without the data
+    tests, for a reference whose data tests run elsewhere on the same data (the Spark comparison).
     Open `s.warehouse` or `s.serving` with duckdb.connect(..., read_only=True).
     """
     from kansrijk import refresh as refresh_mod
+    from kansrijk.dbt_cli import build_args, run_dbt
 
+    if publish and (select or not data_tests):
+        raise ValueError("build_warehouse: select and data_tests=False build a part of the project; "
+                         "a publish needs all of it (publish=False)")
     with kansrijk_env(Path(tmp_path) / "data", landing, **settings) as s:
         settings_mod.check(s)
         if publish:
             refresh_mod.refresh(s, dbt_vars=vars, log=lambda *_: None, quiet=True, with_report=report)
-        else:  # the same steps, stopping after dbt
-            refresh_mod.ingest(s, log=lambda *_: None, stop_on_quarantine=False)
-            if select or not data_tests:
-                from kansrijk.dbt_cli import build_args, run_dbt
-
-                run_dbt(s, *build_args(vars), *selection(*select) if select else (),
-                        *(() if data_tests else ("--exclude-resource-type", "test")), quiet=True)
-            else:
-                refresh_mod.dbt_build(s, vars, quiet=True)
+        else:
+            refresh_mod.ingest(s, log=lambda *_: None, stop_on_quarantine=not allow_quarantine)
+            part = [*(selection(*select) if select else ()),
+                    *(() if data_tests else ("--exclude-resource-type", "test"))]
+            run_dbt(s, *build_args(vars), *part, quiet=True)
         return s
 
 
-def selection(*marts: str) -> list[str]:
-    """dbt arguments that build `marts` and every node they read (`+mart`), with the data tests of
-    those nodes: a test that also reads a node outside the selection (a `sums_match` against
-    another subject's mart) is left out (cautious), since that node is not built.
+def selection(*nodes: str) -> list[str]:
+    """dbt arguments that build `nodes` and every node they read (`+node`), with the data tests
+    that read only built nodes (cautious): a test that also reads a node outside the selection (a
+    `sums_match` or `relationships` against another subject's mart or dim_segment) is left out,
+    since that node is not built.
 
     For the modules that check their subject's figures on a hand-made company: the figures they
-    assert come from these marts alone. Every data test still runs on every build that serves
-    more than one subject: the demo, the property examples, the fault companies, small inputs, the
-    CLV fit fallback, and (on Spark) the Spark comparison.
+    assert come from these nodes alone. Every data test still runs on the builds that are not
+    about one subject: the demo, the property examples, the fault companies, small inputs and
+    the CLV fit fallback (and on Spark, the Spark comparison).
     """
-    return ["--select", *(m if m.startswith("+") else f"+{m}" for m in marts), "--indirect-selection", "cautious"]
+    return ["--select", *(f"+{n}" for n in nodes), "--indirect-selection", "cautious"]
 
 
 def built_manifest(s: settings_mod.Settings) -> dict:

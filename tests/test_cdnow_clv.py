@@ -1,7 +1,7 @@
-"""The published CDNOW benchmark through the real pipeline.
+"""The published CDNOW benchmark through the real ingest and dbt build.
 
 The lifetimes package's CDNOW_sample.txt (2,357 customers of the 1997 Q1 cohort) is turned into a
-landing set by kansrijk.cdnow, refreshed with the calibration window of Fader, Hardie & Lee (2005):
+landing set by kansrijk.cdnow and built (the CLV marts and what they read) with the calibration window of Fader, Hardie & Lee (2005):
 calibration through 1997-09-30 (39 weeks), holdout through 1998-06-30 (week 78). as_of_date is
 set to the calibration end too, so every "now" of the warehouse is the calibration end; the CLV
 summary itself only counts invoices <= clv_calibration_end, so holdout purchases cannot leak in.

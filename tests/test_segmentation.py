@@ -78,7 +78,7 @@ def _dbt_build(root, landing) -> str | None:
     with kansrijk_env(root / "data", landing) as s:
         try:
             run_dbt(s, *build_args({"as_of_date": AS_OF}), *selection(*READS), quiet=True)
-        except Exception as exc:  # other subjects' failures must not hide ours: see test_build_succeeds
+        except Exception as exc:  # a failed data test must not hide the figures: see test_build_succeeds
             return str(exc)
     return None
 

@@ -51,7 +51,7 @@ def mf(demo_build, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def wh(demo_build, mf):  # opened after mf has parsed; mf itself opens the file between queries
+def wh(demo_build, mf):  # opened after the mf fixture; mf itself opens the file between queries
     def sql(q: str) -> list[tuple]:
         with duckdb.connect(str(demo_build.warehouse), read_only=True) as con:
             return con.execute(q).fetchall()

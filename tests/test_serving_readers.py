@@ -167,7 +167,7 @@ def test_readers_see_whole_snapshots_while_publishing(served):
             small_company(landing, "2026-10-01", second=True)  # the warehouse changes in between
             assert ingest_landing(env).ok
             # every model again (the publishes that follow serve a changed warehouse); the data tests
-            # of this company ran in the first build
+            # ran on the first delivery: this module checks publishing, not the second delivery's figures
             run_dbt(env, "run", quiet=True)
             for _ in range(3):
                 publish(env)

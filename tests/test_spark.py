@@ -177,8 +177,8 @@ def built(tmp_path_factory):
     landing = tmp / "landing"
     _landing(landing)
     data = tmp / "data"
-    # DuckDB: the real ingest and every seed and model, as `make run` without the publish; the data
-    # tests of this landing set run on Spark below (every one), on the marts compared here
+    # DuckDB: the real ingest and every seed and model (`make run` without its data tests and the
+    # publish); the data tests of this landing set run on Spark below, every one
     build_warehouse(tmp, landing, VARS, publish=False, data_tests=False)
     # Spark: one child process, one JVM; metastore and warehouse under the data dir
     marts = tmp / "spark_marts"
