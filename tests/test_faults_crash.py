@@ -34,18 +34,16 @@ import pytest
 
 from kansrijk import refresh as refresh_mod, runtime
 from tests.support import copy_build, kansrijk_env
-from tests.test_faults_input import REPO_ROOT, company, ledger_consistent, mart_checksums, sha256
+from tests.test_faults_input import REPO_ROOT, cli_env, company, ledger_consistent, mart_checksums, sha256
 
 WAIT = 600  # seconds a phase may take on a busy 2-core machine
 
 
-def start(data_dir: Path, landing: Path, log: Path, **env: str) -> subprocess.Popen:
-    e = {k: v for k, v in os.environ.items() if not k.startswith("KANSRIJK_")}
-    # one dbt thread, as in tests.support.kansrijk_env: the test run already keeps both cores busy
-    e.update({"KANSRIJK_DATA_DIR": str(data_dir), "KANSRIJK_LANDING": str(landing), "KANSRIJK_THREADS": "1"})
-    e.update(env)
+def start(data_dir: Path, landing: Path, log: Path, **settings: str) -> subprocess.Popen:
+    """`python -m kansrijk.refresh` started in its own process group, its output to `log`."""
     with open(log, "wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "kansrijk.refresh"], cwd=REPO_ROOT, env=e,
+        return subprocess.Popen([sys.executable, "-m", "kansrijk.refresh"], cwd=REPO_ROOT,
+                                env=cli_env(data_dir, landing, **settings),
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -104,7 +102,7 @@ def chain(one_delivery_build, tmp_path_factory):
     out: dict = {"good_sha": good_sha}
     with kansrijk_env(data, landing) as s:
         # run 1: killed in ingest, after the first file of 2025-04-30 was merged
-        p = start(s.data_dir, landing, base / "run1.log", KANSRIJK_TEST_PAUSE_AT="ingest")
+        p = start(s.data_dir, landing, base / "run1.log", test_pause_at="ingest")
         wait_for(p, (s.data_dir / ".paused-ingest").exists, "the ingest pause")
         kill(p)
         (s.data_dir / ".paused-ingest").unlink()
@@ -125,7 +123,7 @@ def chain(one_delivery_build, tmp_path_factory):
         kill(p)
         out["dbt"] = observe(s, landing, good_sha)
         # run 3: killed in publish, the new serving file complete but not yet swapped in
-        p = start(s.data_dir, landing, base / "run3.log", KANSRIJK_TEST_PAUSE_AT="publish")
+        p = start(s.data_dir, landing, base / "run3.log", test_pause_at="publish")
         wait_for(p, (s.data_dir / ".paused-publish").exists, "the publish pause")
         out["publish_tmp_seen"] = sorted(x.name for x in s.serving.parent.glob(f".{s.serving.name}.*.tmp"))
         kill(p)

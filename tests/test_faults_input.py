@@ -172,14 +172,20 @@ def ledger_consistent(warehouse: Path, landing: Path) -> None:
             assert not stray, f"raw.{table} holds rows of {stray}, not marked loaded"
 
 
-def refresh_cli(data_dir: Path, landing: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """`python -m kansrijk.refresh` in a subprocess, as a scheduler would run it (one dbt thread,
-    as in tests.support.kansrijk_env: the test run already keeps both cores busy)."""
+def cli_env(data_dir: Path, landing: Path, **settings: str) -> dict[str, str]:
+    """The environment of a `python -m kansrijk.refresh` child: this process's without its KANSRIJK_*,
+    the data directory and landing folder, one dbt thread (as tests.support.kansrijk_env: the test
+    run already keeps both cores busy), and `settings` as KANSRIJK_<NAME>."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("KANSRIJK_")}
     e.update({"KANSRIJK_DATA_DIR": str(data_dir), "KANSRIJK_LANDING": str(landing), "KANSRIJK_THREADS": "1"})
-    e.update({f"KANSRIJK_{k.upper()}": v for k, v in env.items()})
-    return subprocess.run([sys.executable, "-m", "kansrijk.refresh", *args], cwd=REPO_ROOT, env=e,
-                          capture_output=True, text=True, timeout=900)
+    e.update({f"KANSRIJK_{k.upper()}": v for k, v in settings.items()})
+    return e
+
+
+def refresh_cli(data_dir: Path, landing: Path, *args: str, **settings: str) -> subprocess.CompletedProcess:
+    """`python -m kansrijk.refresh` in a subprocess, as a scheduler would run it (:func:`cli_env`)."""
+    return subprocess.run([sys.executable, "-m", "kansrijk.refresh", *args], cwd=REPO_ROOT,
+                          env=cli_env(data_dir, landing, **settings), capture_output=True, text=True, timeout=900)
 
 
 # ------------------------------------------------------------------ the accepted faults

@@ -28,7 +28,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.support import kansrijk_env, selection, write_landing
+from kansrijk.runtime import RefreshError
+from tests.support import build_warehouse, write_landing
 
 AS_OF = "2026-06-30"
 
@@ -62,32 +63,6 @@ def _customer(cid: str, employees: int):
 
 # what this module reads; the build makes these and what they read, with their data tests
 READS = ("dim_customer", "mart_customer_segments", "mart_segment_attractiveness", "mart_segment_scorecard")
-
-
-def _ingest(root, landing) -> None:
-    from kansrijk.ingest import ingest_landing
-
-    with kansrijk_env(root / "data", landing) as s:
-        ingest_landing(s, build_docs=False)
-
-
-def _dbt_build(root, landing) -> str | None:
-    """dbt build of READS; None when every model and test passed, else the error."""
-    from kansrijk.dbt_cli import build_args, run_dbt
-
-    with kansrijk_env(root / "data", landing) as s:
-        try:
-            run_dbt(s, *build_args({"as_of_date": AS_OF}), *selection(*READS), quiet=True)
-        except Exception as exc:  # a failed data test must not hide the figures: see test_build_succeeds
-            return str(exc)
-    return None
-
-
-def _build(root, landing) -> str | None:
-    """What build_warehouse(publish=False) does: ingest, then dbt build, in this process
-    (ingest releases its DuckDB handles, so dbt can lock the warehouse next)."""
-    _ingest(root, landing)
-    return _dbt_build(root, landing)
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +117,11 @@ def wh(tmp_path_factory):
              "close_date": date(2024, 3, 1), "stage": "won", "amount": 100.0, "product_group": "G1"},
         ],
     })
-    error = _build(root, landing)
+    error = None
+    try:
+        build_warehouse(root, landing, {"as_of_date": AS_OF}, publish=False, select=READS)
+    except RefreshError as exc:  # a failed data test must not hide the figures: see test_build_succeeds
+        error = str(exc)
     con = duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True)
     yield con, error
     con.close()
