@@ -104,3 +104,47 @@ left join {{ this }} as t
         {{- return(relation) -}}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Month-partitioned models (docs/design.md, "Incremental refresh"): the cost allocation and the
+    customer P&L are rebuilt only for the months whose inputs changed. int_months_fingerprinted holds,
+    per month, a fingerprint of everything such a model reads for that month; each row the model
+    writes carries its month's fingerprint (`inputs_fingerprint`, plus a digest of the model's own
+    SQL, so a new version of the model rebuilds every month). A run deletes (pre-hook) and rebuilds
+    the months whose fingerprint differs from the one their rows carry, or that either side lacks;
+    the other months keep their rows. A failed run leaves the old fingerprints in place, so the
+    next run rebuilds those months again. On Spark these models are plain tables. -#}
+
+{% macro rows_fingerprint(row_expr) -%}
+    {#- An order-independent fingerprint of the rows of a group (xor of row hashes, and the count). -#}
+    {%- if target.type == 'spark' -%}
+    cast(count(*) as string)
+    {%- else -%}
+    cast(bit_xor(hash({{ row_expr }})) as varchar) || '/' || cast(count(*) as varchar)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro month_inputs_fingerprint(fingerprint_expr, settings='') -%}
+    {#- The fingerprint a row of this model carries: its month's inputs, this model's SQL and the
+        settings (var values) the model's SQL depends on. -#}
+    {{ fingerprint_expr }} || ':{{ local_md5(model.raw_code ~ settings) }}'
+{%- endmacro %}
+
+
+{% macro months_to_rebuild(fingerprint_column, settings='') -%}
+    {#- The months whose inputs changed since this model's rows were built. -#}
+    select coalesce(f.month, t.month) as month
+    from {{ ref('int_months_fingerprinted') }} as f
+    full outer join (select distinct month, inputs_fingerprint from {{ this }}) as t on f.month = t.month
+    where f.month is null or t.month is null
+       or t.inputs_fingerprint <> {{ month_inputs_fingerprint('f.' ~ fingerprint_column, settings) }}
+{%- endmacro %}
+
+
+{% macro delete_months_to_rebuild(fingerprint_column, settings='') -%}
+    {#- The pre-hook of a month-partitioned model: in an incremental run, delete the months it rebuilds. -#}
+    {%- if incremental_ready(['inputs_fingerprint', 'built_at']) -%}
+    delete from {{ this }} where month in ({{ months_to_rebuild(fingerprint_column, settings) }})
+    {%- endif -%}
+{%- endmacro %}

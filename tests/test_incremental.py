@@ -60,7 +60,7 @@ from kansrijk.ingest import ingest_landing
 from tests.support import kansrijk_env, write_landing
 from tests.test_faults_input import _customer, _gl, _invoice
 
-BOOKKEEPING = {"source_loaded_at", "prior_customer_key", "loaded_at", "built_at"}
+BOOKKEEPING = {"source_loaded_at", "prior_customer_key", "loaded_at", "built_at", "inputs_fingerprint"}
 
 
 def _line(iid: str, no: int, product: str, net: str, cost: str) -> dict:
@@ -272,3 +272,25 @@ def test_a_daily_run_tests_the_rows_it_wrote(built, tmp_path) -> None:
     assert daily["not_null"] == ("pass", 0)
     assert daily["sums_match"] == ("fail", 1)
     assert whole["unique"] == ("fail", 2)
+
+
+def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -> None:
+    """The month-partitioned models (macros/incremental.sql) rebuild, in the last run, only the months
+    whose inputs the 2025-03-31 delivery changed, by hand:
+      2024-12  I3/1 corrected 300 -> 350: sales change (no ledger, no cost allocated that month)
+      2025-01  ledger E1 corrected 30 -> 35; account A2 now linked to C2 (ACT2's minutes move)
+      2025-03  new: ledger E3, invoice I5, shipment S3
+      2025-02  nothing: ledger E2, I4, ACT3 as before; the open invoices' overdue days that fell in
+               February are the same whether counted to 2025-02-28 or to 2025-03-31
+    So the cost allocation rebuilds January and March, the P&L December, January and March, and the
+    February rows are the ones the second run wrote."""
+    db, _, _ = built
+    with duckdb.connect(str(db), read_only=True) as con:
+        for table, expected in (("intermediate.int_cost_pools_spread", {"2025-01", "2025-03"}),
+                                ("intermediate.int_cost_allocations_unioned", {"2025-01", "2025-03"}),
+                                ("core.fct_customer_pnl_monthly", {"2024-12", "2025-01", "2025-03"})):
+            rows = con.execute(f"select strftime(month, '%Y-%m'), built_at = (select max(built_at) from {table}) "
+                               f"from {table} group by all").fetchall()
+            rebuilt = {m for m, last in rows if last}
+            kept = {m for m, last in rows if not last}
+            assert (rebuilt, kept) == (expected, {"2025-02"}), table

@@ -1,12 +1,40 @@
 {#- One row per month × cost center × customer_key: the part of a pool's `spread_target_amount`
     its driver gives the customer, in cents: target × the customer's share of the driver volume
     that month, rounded to the cent, with the rounding remainder put on the customer with the
-    largest volume (ties: lowest customer_key), so the parts add up to the target exactly. -#}
-with pools as (
+    largest volume (ties: lowest customer_key), so the parts add up to the target exactly.
+    Month-partitioned (macros/incremental.sql): a run rebuilds only the months whose pools or
+    driver volumes changed. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_months_to_rebuild('costs_fingerprint') }}"
+) }}
+{%- set incremental = incremental_ready(['inputs_fingerprint', 'built_at']) %}
+with fingerprints as (
+
+    select month, {{ month_inputs_fingerprint('costs_fingerprint') }} as inputs_fingerprint
+    from {{ ref('int_months_fingerprinted') }}
+
+),
+{%- if incremental %}
+
+-- the months the pre-hook deleted (their inputs changed) and months never built
+rebuild as (
+
+    {{ months_to_rebuild('costs_fingerprint') }}
+
+),
+{%- endif %}
+
+pools as (
 
     select month, cost_center, cost_category, driver, spread_target_amount
     from {{ ref('int_cost_pools_prepared') }}
     where spread_target_amount <> 0
+    {%- if incremental %}
+      and month in (select month from rebuild)
+    {%- endif %}
 
 ),
 
@@ -15,6 +43,9 @@ volumes as (
     select customer_key, month, driver, volume
     from {{ ref('int_cost_drivers_aggregated') }}
     where volume > 0
+    {%- if incremental %}
+      and month in (select month from rebuild)
+    {%- endif %}
 
 ),
 
@@ -72,7 +103,10 @@ select
     s.cost_category,
     s.driver,
     s.volume as driver_volume,
-    cast(s.rounded_amount + coalesce(r.remainder, 0) as decimal(18, 2)) as amount
+    cast(s.rounded_amount + coalesce(r.remainder, 0) as decimal(18, 2)) as amount,
+    f.inputs_fingerprint,
+    {{ built_at() }} as built_at
 from shares as s
 left join remainders as r
     on s.month = r.month and s.cost_center = r.cost_center and s.customer_key = r.customer_key
+left join fingerprints as f on s.month = f.month
