@@ -288,6 +288,7 @@ def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -
     with duckdb.connect(str(db), read_only=True) as con:
         for table, expected in (("intermediate.int_cost_pools_spread", {"2025-01", "2025-03"}),
                                 ("intermediate.int_cost_allocations_unioned", {"2025-01", "2025-03"}),
+                                ("intermediate.int_cost_center_months_allocated", {"2025-01", "2025-03"}),
                                 ("core.fct_customer_pnl_monthly", {"2024-12", "2025-01", "2025-03"})):
             rows = con.execute(f"select strftime(month, '%Y-%m'), built_at = (select max(built_at) from {table}) "
                                f"from {table} group by all").fetchall()

@@ -11,14 +11,8 @@ with pools as (
 
 allocated as (
 
-    select
-        month,
-        cost_center,
-        sum(amount) as allocated_amount,
-        sum(case when allocation_type = 'driver' then amount else 0 end) as driver_amount,
-        count(distinct customer_key) as customers
-    from {{ ref('int_cost_allocations_unioned') }}
-    group by month, cost_center
+    select month, cost_center, allocated_amount, driver_amount, customers
+    from {{ ref('int_cost_center_months_allocated') }}
 
 )
 

@@ -1,0 +1,54 @@
+{#- One row per month × cost center that reached customers: the amount allocated to customers
+    (directly and by driver), the part spread by the driver, and the number of customers charged,
+    from int_cost_allocations_unioned. mart_cost_reconciliation reads this instead of the 22 M
+    allocation rows (at 100,000 customers). Month-partitioned (macros/incremental.sql): a run
+    rebuilds only the months whose pools, driver volumes or direct cost changed. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_months_to_rebuild('costs_fingerprint') }}"
+) }}
+{%- set incremental = incremental_ready(['inputs_fingerprint', 'built_at']) %}
+with fingerprints as (
+
+    select month, {{ month_inputs_fingerprint('costs_fingerprint') }} as inputs_fingerprint
+    from {{ ref('int_months_fingerprinted') }}
+
+),
+{%- if incremental %}
+
+-- the months the pre-hook deleted (their inputs changed) and months never built
+rebuild as (
+
+    {{ months_to_rebuild('costs_fingerprint') }}
+
+),
+{%- endif %}
+
+allocated as (
+
+    select
+        month,
+        cost_center,
+        sum(amount) as allocated_amount,
+        sum(case when allocation_type = 'driver' then amount else 0 end) as driver_amount,
+        count(distinct customer_key) as customers
+    from {{ ref('int_cost_allocations_unioned') }}
+    {%- if incremental %}
+    where month in (select month from rebuild)
+    {%- endif %}
+    group by month, cost_center
+
+)
+
+select
+    a.month,
+    a.cost_center,
+    cast(a.allocated_amount as decimal(18, 2)) as allocated_amount,
+    cast(a.driver_amount as decimal(18, 2)) as driver_amount,
+    a.customers,
+    f.inputs_fingerprint,
+    {{ built_at() }} as built_at
+from allocated as a
+left join fingerprints as f on a.month = f.month
