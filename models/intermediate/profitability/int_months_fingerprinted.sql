@@ -7,7 +7,7 @@
     the fingerprint of the months it touches, and only those months are rebuilt. -#}
 with pools as (
 
-    select month, {{ rows_fingerprint('p') }} as fingerprint
+    select month, {{ rows_fingerprint(ref('int_cost_pools_prepared'), 'p') }} as fingerprint
     from {{ ref('int_cost_pools_prepared') }} as p
     group by month
 
@@ -15,7 +15,7 @@ with pools as (
 
 drivers as (
 
-    select month, {{ rows_fingerprint('d') }} as fingerprint
+    select month, {{ rows_fingerprint(ref('int_cost_drivers_aggregated'), 'd') }} as fingerprint
     from {{ ref('int_cost_drivers_aggregated') }} as d
     group by month
 
@@ -23,7 +23,7 @@ drivers as (
 
 direct as (
 
-    select month, {{ rows_fingerprint('d') }} as fingerprint
+    select month, {{ rows_fingerprint(ref('int_cost_direct_assigned'), 'd') }} as fingerprint
     from {{ ref('int_cost_direct_assigned') }} as d
     group by month
 
@@ -33,7 +33,7 @@ sales as (
 
     -- the columns the P&L reads: the bookkeeping columns change when a customer's months are
     -- rewritten unchanged
-    select month, {{ rows_fingerprint('s.customer_key, s.revenue, s.discount_amount, s.cost_of_goods, s.invoice_lines') }} as fingerprint
+    select month, {{ rows_fingerprint(ref('int_customer_months_aggregated'), 's', ['customer_key', 'month', 'revenue', 'discount_amount', 'cost_of_goods', 'invoice_lines']) }} as fingerprint
     from {{ ref('int_customer_months_aggregated') }} as s
     group by month
 
