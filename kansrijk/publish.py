@@ -39,10 +39,21 @@ more than 20 %. Column types cannot differ by data: every mart has an enforced d
 and the serving tables are created from the warehouse DDL, pseudonymised or not.
 ``KANSRIJK_FORCE_PUBLISH=1`` (``make run FORCE_PUBLISH=1``) publishes anyway; every publish
 records the comparison in ``marts.publish_log.guard_report`` (JSON).
+
+Only what changed is written. Every publish records, per mart, a fingerprint of its rows (xor of
+the row hashes and the count; per month for a mart with a DATE column ``month``) and a key of
+how it is written (its warehouse DDL, column types and select list, so pseudonymised or not;
+and the storage version) in ``marts.publish_log.fingerprints``. The next publish starts from a copy of the
+serving file: a mart with the same key and fingerprint is kept as it is, a monthly mart gets
+only its changed months deleted and inserted again, any other mart is written anew, and a mart
+gone from the build is dropped. ``tables_written`` says which (``unchanged``, the months, or
+``all``). The result holds the same rows as writing every mart anew
+(tests/test_publish_guards.py); the swap stays one atomic rename of a complete file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -186,6 +197,45 @@ def _remove_stale_temp_files(serving: Path) -> None:
             pass  # alive, another user's
 
 
+_MONTH_KEY = "coalesce(cast(month as varchar), 'null')"
+
+
+def _has_month(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the warehouse mart has a DATE column `month` (it is then fingerprinted per month)."""
+    return bool(con.sql(
+        "select count(*) from duckdb_columns() where database_name = 'wh' and schema_name = 'marts'"
+        f" and table_name = '{table}' and column_name = 'month' and data_type = 'DATE'").fetchall()[0][0])
+
+
+def _row_fingerprints(con: duckdb.DuckDBPyConnection, table: str, monthly: bool) -> dict[str, str]:
+    """{month or '*': xor of the row hashes / row count} of a warehouse mart: one pass over it."""
+    fp = "cast(bit_xor(hash(t)) as varchar) || '/' || cast(count(*) as varchar)"
+    if monthly:
+        return dict(con.sql(f"select {_MONTH_KEY}, {fp} from wh.marts.{table} as t group by 1").fetchall())
+    return {"*": con.sql(f"select {fp} from wh.marts.{table} as t").fetchall()[0][0]}
+
+
+def _previous_fingerprints(serving: Path, storage_version: str) -> dict[str, dict] | None:
+    """The fingerprints of the serving copy's last publish, or None when it cannot be reused (no copy,
+    a copy written before fingerprints or in another storage version, or one that does not open)."""
+    if not serving.exists():
+        return None
+    try:
+        with duckdb.connect(str(serving), read_only=True) as con:
+            if "fingerprints" not in {r[0] for r in con.sql(
+                    "select column_name from duckdb_columns() where schema_name = 'marts'"
+                    " and table_name = 'publish_log'").fetchall()}:
+                return None
+            row = con.sql("select fingerprints from marts.publish_log where fingerprints is not null"
+                          " order by published_at desc limit 1").fetchall()
+    except duckdb.Error:
+        return None
+    if not row:
+        return None
+    last = json.loads(row[0][0])
+    return last["marts"] if last.get("storage_version") == storage_version else None
+
+
 def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict[str, int]:
     """Atomically replace the serving copy with the warehouse marts (the dbt build tested them).
 
@@ -221,15 +271,21 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
         guard_report["forced"] = bool(stops)
 
     salt = pseudonym_salt(settings) if settings.pseudonymise else None
+    previous = _previous_fingerprints(serving, settings.serving_storage_version)
     try:
+        if previous is not None:
+            shutil.copyfile(serving, tmp)  # start from the serving copy: unchanged marts stay as they are
         # Written in the storage format of KANSRIJK_SERVING_STORAGE_VERSION (default v1.4.0): the BI
         # tools' own DuckDB (1.4 in Superset's duckdb-engine and Evidence) cannot open a newer file.
         con = duckdb.connect()
         con.execute(f"attach '{tmp}' as serving (storage_version '{settings.serving_storage_version}')")
         con.execute("use serving")
         con.execute(f"attach '{settings.warehouse}' as wh (read_only)")
-        con.execute("create schema marts")
+        con.execute("create schema if not exists marts")
         counts: dict[str, int] = {}
+        fingerprints: dict[str, dict] = {}
+        written: dict[str, object] = {}
+        in_copy = set(mart_tables(con, "serving"))
         # The marts: tables, and views (a mart that serves a core table unchanged is a view in the
         # warehouse, no second copy per build), each with its warehouse DDL or none for a view.
         relations = con.sql(
@@ -241,17 +297,44 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
             if table == "publish_log":
                 continue
             cols = _select_list(con, table, salt)
+            monthly = _has_month(con, table)
+            types = con.sql("select string_agg(data_type, ',' order by column_index) from duckdb_columns()"
+                            f" where database_name = 'wh' and schema_name = 'marts' and table_name = '{table}'"
+                            ).fetchall()[0][0]
+            key = hashlib.md5(f"{create_sql}|{cols}|{types}|{monthly}".encode()).hexdigest()
+            parts = _row_fingerprints(con, table, monthly)
+            fingerprints[table] = {"key": key, "parts": parts}
+            old = (previous or {}).get(table)
+            if old is not None and table in in_copy and old.get("key") == key:
+                changed = sorted(p for p in parts.keys() | old["parts"].keys() if parts.get(p) != old["parts"].get(p))
+                if not changed:
+                    written[table] = "unchanged"
+                elif monthly and any(p not in changed for p in parts):  # some months stay
+                    months = ", ".join(f"'{m}'" for m in changed)
+                    con.execute(f"delete from marts.{table} where {_MONTH_KEY} in ({months})")
+                    con.execute(f"insert into marts.{table} select {cols} from wh.marts.{table}"
+                                f" where {_MONTH_KEY} in ({months})")
+                    written[table] = changed
+                if table in written:
+                    counts[table] = con.sql(f"select count(*) from marts.{table}").fetchall()[0][0]
+                    continue
+            con.execute(f"drop table if exists marts.{table}")
             if create_sql:  # the warehouse DDL keeps the contract's types and primary key
                 con.execute(create_sql)
                 con.execute(f"insert into marts.{table} select {cols} from wh.marts.{table}")
             else:  # a view becomes a table here, its columns typed as the view's contract says
                 con.execute(f"create table marts.{table} as select {cols} from wh.marts.{table}")
+            written[table] = "all"
             counts[table] = con.sql(f"select count(*) from marts.{table}").fetchall()[0][0]
-        con.execute(
-            "create table marts.publish_log (published_at timestamp with time zone, deliveries varchar,"
-            " dbt_invocation_id varchar, row_counts json, guard_report json)"
-        )
-        if serving.exists():
+        for table in in_copy - {t for t, _ in relations} - {"publish_log"}:
+            con.execute(f"drop table marts.{table}")  # gone from the build (the guard allowed it)
+        if "publish_log" not in in_copy:
+            con.execute(
+                "create table marts.publish_log (published_at timestamp with time zone, deliveries varchar,"
+                " dbt_invocation_id varchar, row_counts json, guard_report json, fingerprints json,"
+                " tables_written json)"
+            )
+        if serving.exists() and previous is None:
             con.execute(f"attach '{serving}' as old (read_only)")
             if "publish_log" in mart_tables(con, "old"):
                 # by name: a log written before a column was added keeps its rows (the new column null)
@@ -263,9 +346,12 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
                 con.execute(f"insert into marts.publish_log ({same}) select {same} from old.marts.publish_log")
             con.execute("detach old")
         con.execute(
-            "insert into marts.publish_log values (?, ?, ?, ?, ?)",
+            "insert into marts.publish_log (published_at, deliveries, dbt_invocation_id, row_counts, guard_report,"
+            " fingerprints, tables_written) values (?, ?, ?, ?, ?, ?, ?)",
             [datetime.now(timezone.utc), ",".join(deliveries), dbt_invocation_id, json.dumps(counts),
-             json.dumps(guard_report)],
+             json.dumps(guard_report),
+             json.dumps({"storage_version": settings.serving_storage_version, "marts": fingerprints}),
+             json.dumps(written)],
         )
         con.execute("detach wh")
         con.execute("checkpoint serving")

@@ -20,6 +20,8 @@ import json
 import subprocess
 from pathlib import Path
 
+from decimal import Decimal as D
+
 import duckdb
 import pytest
 
@@ -244,3 +246,46 @@ def test_dagster_reports_the_stop_as_one_sentence(env) -> None:
     assert ("Publish stopped: marts.mart_whale_curve had 200 rows and is empty in the new build; "
             "the serving copy was left as it was;") in str(failure.event_specific_data.error)
     assert sha256(s.serving) == before
+
+
+def _contents(path: Path) -> dict[str, tuple]:
+    """Every mart of a serving file but the log: its DDL and its rows, sorted."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {t: (sql, con.execute(f"select * from marts.{t} order by all").fetchall())
+                for t, sql in con.execute("select table_name, sql from duckdb_tables() where schema_name = 'marts'"
+                                          " and table_name <> 'publish_log' order by 1").fetchall()}
+
+
+def test_a_publish_writes_only_what_changed_and_equals_a_publish_from_scratch(env, tmp_path) -> None:
+    """A monthly mart (customers C1..C50 x 2025-01..03) is added and published; then one amount of
+    February changes, January's rows go (50 of 150: a third, under the 50 % shrink rule), April
+    arrives, one company is renamed and one CLV parameter moves. The second publish starts from
+    the serving copy: it rewrites the three changed months of the monthly mart (not March), the
+    whole of dim_customer and clv_model_fit, and keeps mart_whale_curve and mart_prospect_targets
+    as they were. The result is the serving file a publish from scratch writes, DDL and rows."""
+    s = env()
+    change(s, "create table marts.mart_monthly (customer_key varchar, month date, amount decimal(18,2),"
+              " primary key (customer_key, month));"
+              "insert into marts.mart_monthly select 'erp:C' || i, m, i * 10 from range(1, 51) t(i),"
+              " (values (date '2025-01-01'), (date '2025-02-01'), (date '2025-03-01')) as v(m)")
+    publish(s)
+    change(s, "update marts.mart_monthly set amount = 1 where customer_key = 'erp:C7' and month = '2025-02-01';"
+              "delete from marts.mart_monthly where month = '2025-01-01';"
+              "insert into marts.mart_monthly values ('erp:C1', '2025-04-01', 5);"
+              "update marts.dim_customer set company_name = 'Nieuwe Naam BV' where customer_key = 'erp:C3';"
+              "update marts.clv_model_fit set value = 0.3 where parameter = 'r'")
+    publish(s)
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        written = [json.loads(w) for (w,) in con.execute(
+            "select tables_written from marts.publish_log order by published_at").fetchall()]
+    assert written[1]["mart_monthly"] == "all"  # new in the build
+    assert written[1]["dim_customer"] == "unchanged"
+    assert written[2] == {"mart_monthly": ["2025-01-01", "2025-02-01", "2025-04-01"], "dim_customer": "all",
+                          "clv_model_fit": "all", "mart_whale_curve": "unchanged", "mart_prospect_targets": "unchanged"}
+    scratch = env(SERVING=str(tmp_path / "scratch.duckdb"))
+    publish(scratch)
+    assert _contents(scratch.serving) == _contents(s.serving)
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        assert con.execute("select count(*), sum(amount) from marts.mart_monthly").fetchall() == [
+            # Feb: 10 + ... + 500 = 12,750, less C7's 70 plus 1; Mar 12,750; Apr 5
+            (101, D("25436.00"))]
