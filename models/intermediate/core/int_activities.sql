@@ -13,13 +13,9 @@
     on_schema_change='append_new_columns'
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key']) %}
-with activities as (
-
-    select * from {{ ref('stg_crm__activities') }}
-
-),
-
-identity as (
+{#- The activities are read where they are used, not as a CTE: DuckDB materializes a CTE read more
+    than once (3.6 M activities at 100,000 customers). #}
+with identity as (
 
     select source_id as account_id, customer_key
     from {{ ref('int_customer_identity') }}
@@ -30,7 +26,7 @@ identity as (
 {% if incremental -%}
 loaded as (
 
-    select activity_id from activities where {{ loaded_after_watermark('loaded_at') }}
+    select activity_id from {{ ref('stg_crm__activities') }} where {{ loaded_after_watermark('loaded_at') }}
 
 ),
 
@@ -64,7 +60,7 @@ built as (
         a.loaded_at as source_loaded_at
         {%- endif %},
         {{ built_at() }} as built_at
-    from activities as a
+    from {{ ref('stg_crm__activities') }} as a
     left join identity as i on a.account_id = i.account_id
     {%- if incremental %}
     where a.activity_id in (select activity_id from loaded union select activity_id from remapped)

@@ -17,17 +17,14 @@
     post_hook=(["delete from {{ this }} where month is null"] if target.type != "spark" else [])
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at']) %}
-with lines as (
+{#- int_sales_lines is read where it is used, not as a CTE: DuckDB materializes a CTE read more
+    than once (a copy of 18.6 M lines at 100,000 customers). #}
+{%- if incremental %}
+with affected_customers as (
 
-    select * from {{ ref('int_sales_lines') }}
-
-){% if incremental %},
-
-affected_customers as (
-
-    select customer_key from lines where {{ loaded_after_watermark('source_loaded_at') }}
+    select customer_key from {{ ref('int_sales_lines') }} where {{ loaded_after_watermark('source_loaded_at') }}
     union
-    select prior_customer_key from lines
+    select prior_customer_key from {{ ref('int_sales_lines') }}
     where {{ loaded_after_watermark('source_loaded_at') }} and prior_customer_key is not null
 
 ){% endif %}
@@ -42,7 +39,7 @@ select
     count(case when not is_credit_note then 1 end) as order_lines,
     max(source_loaded_at) as source_loaded_at,
     {{ built_at() }} as built_at
-from lines
+from {{ ref('int_sales_lines') }} as lines
 {%- if incremental %}
 where customer_key in (select customer_key from affected_customers)
 {%- endif %}

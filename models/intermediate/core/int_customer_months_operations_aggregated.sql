@@ -16,28 +16,19 @@
     post_hook=(["delete from {{ this }} where month is null"] if target.type != "spark" else [])
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at']) %}
-with shipments as (
-
-    select * from {{ ref('int_shipments') }}
-
-),
-
-activities as (
-
-    select * from {{ ref('int_activities') }}
-
-),
-
+{#- int_shipments and int_activities are read where they are used, not as CTEs: DuckDB materializes
+    a CTE read more than once (7.3 M shipments at 100,000 customers). #}
+with
 {% if incremental -%}
 affected_customers as (
 
-    select customer_key from shipments where {{ loaded_after_watermark('source_loaded_at') }}
+    select customer_key from {{ ref('int_shipments') }} as shipments where {{ loaded_after_watermark('source_loaded_at') }}
     union
-    select prior_customer_key from shipments where {{ loaded_after_watermark('source_loaded_at') }}
+    select prior_customer_key from {{ ref('int_shipments') }} as shipments where {{ loaded_after_watermark('source_loaded_at') }}
     union
-    select customer_key from activities where {{ loaded_after_watermark('source_loaded_at') }}
+    select customer_key from {{ ref('int_activities') }} as activities where {{ loaded_after_watermark('source_loaded_at') }}
     union
-    select prior_customer_key from activities where {{ loaded_after_watermark('source_loaded_at') }}
+    select prior_customer_key from {{ ref('int_activities') }} as activities where {{ loaded_after_watermark('source_loaded_at') }}
 
 ),
 
@@ -51,7 +42,7 @@ shipment_months as (
         count(case when is_express then 1 end) as express_shipments,
         sum(freight_cost) as freight_cost,
         max(source_loaded_at) as source_loaded_at
-    from shipments
+    from {{ ref('int_shipments') }} as shipments
     where customer_key is not null and month is not null
     {%- if incremental %}
       and customer_key in (select customer_key from affected_customers)
@@ -68,7 +59,7 @@ activity_months as (
         sum(coalesce(duration_minutes, 0)) as activity_minutes,
         sum(case when activity_type = 'visit' then coalesce(duration_minutes, 0) else 0 end) as visit_minutes,
         max(source_loaded_at) as source_loaded_at
-    from activities
+    from {{ ref('int_activities') }} as activities
     where customer_key is not null and month is not null
     {%- if incremental %}
       and customer_key in (select customer_key from affected_customers)

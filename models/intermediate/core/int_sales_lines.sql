@@ -19,19 +19,10 @@
     on_schema_change='append_new_columns'
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key', 'eur_rate']) %}
-with lines as (
-
-    select * from {{ ref('int_invoice_lines_converted') }}
-
-),
-
-invoices as (
-
-    select * from {{ ref('stg_erp__sales_invoices') }}
-
-),
-
-products as (
+{#- The lines and invoices are read where they are used, not as CTEs: DuckDB materializes a CTE read
+    twice, and a copy of the 18.6 M converted lines cost 2.6 s of a daily run at 100,000 customers. #}
+-- depends_on: {{ ref('stg_erp__sales_invoice_lines') }}
+with products as (
 
     select product_id, product_group, loaded_at from {{ ref('stg_erp__products') }}
 
@@ -40,9 +31,9 @@ products as (
 {% if incremental -%}
 changed_invoices as (
 
-    select invoice_id from lines where {{ loaded_after_watermark('loaded_at') }}
+    select invoice_id from {{ ref('stg_erp__sales_invoice_lines') }} where {{ loaded_after_watermark('loaded_at') }}
     union
-    select invoice_id from invoices where {{ loaded_after_watermark('loaded_at') }}
+    select invoice_id from {{ ref('stg_erp__sales_invoices') }} where {{ loaded_after_watermark('loaded_at') }}
     union
     -- a product's group changes only in a product row loaded since: compare just those
     select t.invoice_id
@@ -78,8 +69,8 @@ built as (
         l.eur_rate,
         case when i.loaded_at > l.loaded_at then i.loaded_at else l.loaded_at end as source_loaded_at,
         {{ built_at() }} as built_at
-    from lines as l
-    left join invoices as i on l.invoice_id = i.invoice_id
+    from {{ ref('int_invoice_lines_converted') }} as l
+    left join {{ ref('stg_erp__sales_invoices') }} as i on l.invoice_id = i.invoice_id
     left join products as p on l.product_id = p.product_id
     {%- if incremental %}
     where l.invoice_id in (select invoice_id from changed_invoices)

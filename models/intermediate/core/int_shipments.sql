@@ -11,26 +11,17 @@
     on_schema_change='append_new_columns'
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key']) %}
-with shipments as (
-
-    select * from {{ ref('stg_erp__shipments') }}
-
-),
-
-invoices as (
-
-    select invoice_id, customer_id, loaded_at from {{ ref('stg_erp__sales_invoices') }}
-
-),
-
+{#- Shipments and invoices are read where they are used, not as CTEs: DuckDB materializes a CTE
+    read more than once (7.3 M shipments at 100,000 customers). #}
+with
 {% if incremental -%}
 changed as (
 
-    select shipment_id from shipments where {{ loaded_after_watermark('loaded_at') }}
+    select shipment_id from {{ ref('stg_erp__shipments') }} where {{ loaded_after_watermark('loaded_at') }}
     union
     select s.shipment_id
-    from shipments as s
-    inner join invoices as i on s.invoice_id = i.invoice_id
+    from {{ ref('stg_erp__shipments') }} as s
+    inner join {{ ref('stg_erp__sales_invoices') }} as i on s.invoice_id = i.invoice_id
     where {{ loaded_after_watermark('i.loaded_at') }}
 
 ),
@@ -50,8 +41,8 @@ built as (
         s.is_deleted,
         case when i.loaded_at > s.loaded_at then i.loaded_at else s.loaded_at end as source_loaded_at,
         {{ built_at() }} as built_at
-    from shipments as s
-    left join invoices as i on s.invoice_id = i.invoice_id
+    from {{ ref('stg_erp__shipments') }} as s
+    left join {{ ref('stg_erp__sales_invoices') }} as i on s.invoice_id = i.invoice_id
     {%- if incremental %}
     where s.shipment_id in (select shipment_id from changed)
     {%- endif %}
