@@ -20,7 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 KEYS = ["customers", "invoice_lines", "ingest_s", "full_refresh_s", "lower_bound_s", "incremental_s", "peak_rss_mb",
         "warehouse_mb", "full_refresh_over_lower_bound", "incremental_over_full_refresh", "ingest_lines_per_s",
-        "validation_s_per_million", "ingest_cpu_s", "full_refresh_test_nodes_s", "incremental_test_nodes_s"]
+        "validation_s_per_million", "ingest_cpu_s", "full_refresh_test_nodes_s", "incremental_test_nodes_s",
+        "full_refresh_publish_s", "incremental_publish_s"]
 
 
 CUSTOMERS, YEARS = 400, 1
