@@ -227,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     res["full_refresh_publish_s"] = dbt_refresh(s, errors)
     res["full_refresh_s"] = time.perf_counter() - t
+    res["serving_mb_full_refresh"] = s.serving.stat().st_size / 2**20 if s.serving.exists() else 0.0
     timings = model_timings(s)
     (bench / "model_timings.json").write_text(json.dumps(timings, indent=1))
     res["full_refresh_test_nodes_s"] = test_node_seconds(timings)
@@ -257,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         res["incremental_publish_s"] = dbt_refresh(s, errors)
         res["incremental_s"] = time.perf_counter() - t
         res["incremental_marts_published"] = tables_written(s)
+        res["serving_mb_daily"] = s.serving.stat().st_size / 2**20
         daily = model_timings(s)
         (bench / "model_timings_daily.json").write_text(json.dumps(daily, indent=1))
         res["incremental_test_nodes_s"] = test_node_seconds(daily)
@@ -276,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     for k in ["customers", "invoice_lines", "landing_rows", "ingest_s", "ingest_cpu_s", "ingest_lines_per_s",
               "validation_s_per_million", "full_refresh_s", "full_refresh_test_nodes_s", "lower_bound_s",
               "full_refresh_publish_s", "full_refresh_over_lower_bound", "incremental_ingest_s", "incremental_s",
-              "incremental_publish_s", "incremental_test_nodes_s",
+              "incremental_publish_s", "incremental_test_nodes_s", "serving_mb_full_refresh", "serving_mb_daily",
               "incremental_over_full_refresh", "peak_rss_mb", "warehouse_mb"]:
         v = res[k]
         print(f"  {k:32s} {v:>14,.2f}" if isinstance(v, float) else f"  {k:32s} {v:>14,}")
