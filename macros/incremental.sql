@@ -163,3 +163,35 @@ left join {{ this }} as t
     delete from {{ this }} where month in ({{ months_to_rebuild(fingerprint_column, settings) }})
     {%- endif -%}
 {%- endmacro %}
+
+
+{% macro month_partitioned_config(fingerprint_column, settings='') -%}
+    {#- The config of a month-partitioned model: `{{ config(**month_partitioned_config(...)) }}`. -#}
+    {{- return({
+        'materialized': incremental_materialization(),
+        'incremental_strategy': 'append',
+        'on_schema_change': 'append_new_columns',
+        'pre_hook': "{{ delete_months_to_rebuild('" ~ fingerprint_column ~ "', '" ~ settings ~ "') }}"
+    }) -}}
+{%- endmacro %}
+
+
+{% macro month_partitioned_ctes(fingerprint_column, settings='') -%}
+    {#- The first CTEs of a month-partitioned model: `fingerprints` (month, the inputs_fingerprint its
+        rows carry) and, in an incremental run, `rebuild` (the months the pre-hook deleted and months
+        never built). Each is followed by a comma. -#}
+fingerprints as (
+
+    select month, {{ month_inputs_fingerprint(fingerprint_column, settings) }} as inputs_fingerprint
+    from {{ ref('int_months_fingerprinted') }}
+
+),
+{%- if incremental_ready(['inputs_fingerprint', 'built_at']) %}
+
+rebuild as (
+
+    {{ months_to_rebuild(fingerprint_column, settings) }}
+
+),
+{%- endif %}
+{%- endmacro %}

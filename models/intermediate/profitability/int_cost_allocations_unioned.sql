@@ -5,28 +5,9 @@
     levers read. Ledger cost that reached no customer is in int_cost_pools_prepared.unallocated_amount.
     Month-partitioned (macros/incremental.sql): a run rebuilds only the months whose pools, driver
     volumes or direct cost changed. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_months_to_rebuild('costs_fingerprint') }}"
-) }}
+{{ config(**month_partitioned_config('costs_fingerprint')) }}
 {%- set incremental = incremental_ready(['inputs_fingerprint', 'built_at']) %}
-with fingerprints as (
-
-    select month, {{ month_inputs_fingerprint('costs_fingerprint') }} as inputs_fingerprint
-    from {{ ref('int_months_fingerprinted') }}
-
-),
-{%- if incremental %}
-
--- the months the pre-hook deleted (their inputs changed) and months never built
-rebuild as (
-
-    {{ months_to_rebuild('costs_fingerprint') }}
-
-),
-{%- endif %}
+with {{ month_partitioned_ctes('costs_fingerprint') }}
 
 pools as (
 

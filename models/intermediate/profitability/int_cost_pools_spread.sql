@@ -4,28 +4,9 @@
     largest volume (ties: lowest customer_key), so the parts add up to the target exactly.
     Month-partitioned (macros/incremental.sql): a run rebuilds only the months whose pools or
     driver volumes changed. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_months_to_rebuild('costs_fingerprint') }}"
-) }}
+{{ config(**month_partitioned_config('costs_fingerprint')) }}
 {%- set incremental = incremental_ready(['inputs_fingerprint', 'built_at']) %}
-with fingerprints as (
-
-    select month, {{ month_inputs_fingerprint('costs_fingerprint') }} as inputs_fingerprint
-    from {{ ref('int_months_fingerprinted') }}
-
-),
-{%- if incremental %}
-
--- the months the pre-hook deleted (their inputs changed) and months never built
-rebuild as (
-
-    {{ months_to_rebuild('costs_fingerprint') }}
-
-),
-{%- endif %}
+with {{ month_partitioned_ctes('costs_fingerprint') }}
 
 pools as (
 

@@ -4,31 +4,13 @@
     int_customer_months_aggregated (credit notes included), operating cost from the ledger
     through int_cost_allocations_unioned, pivoted into the cost categories (var cost_categories,
     the categories of seed cost_center_drivers). Month-partitioned (macros/incremental.sql): a
-    run rebuilds only the months whose sales aggregates or allocated cost changed; the column list
-    (var cost_categories) is part of this model's SQL, so changing it rebuilds every month. -#}
+    run rebuilds only the months whose sales aggregates or allocated cost changed; var
+    cost_categories is part of the fingerprint its rows carry, so changing it rebuilds every month. -#}
 {%- set categories = var('cost_categories') %}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_months_to_rebuild('pnl_fingerprint', var('cost_categories') | join(',')) }}"
-) }}
+{%- set settings = categories | join(',') %}
+{{ config(**month_partitioned_config('pnl_fingerprint', var('cost_categories') | join(','))) }}
 {%- set incremental = incremental_ready(['inputs_fingerprint', 'built_at']) %}
-with fingerprints as (
-
-    select month, {{ month_inputs_fingerprint('pnl_fingerprint', categories | join(',')) }} as inputs_fingerprint
-    from {{ ref('int_months_fingerprinted') }}
-
-),
-{%- if incremental %}
-
--- the months the pre-hook deleted (their inputs changed) and months never built
-rebuild as (
-
-    {{ months_to_rebuild('pnl_fingerprint', categories | join(',')) }}
-
-),
-{%- endif %}
+with {{ month_partitioned_ctes('pnl_fingerprint', settings) }}
 
 sales as (
 
