@@ -140,14 +140,20 @@ left join {{ this }} as t
 {%- endmacro %}
 
 
-{% macro month_inputs_fingerprint(fingerprint_expr, settings='') -%}
+{% macro month_inputs_fingerprint(fingerprint_expr, settings=[]) -%}
     {#- The fingerprint a row of this model carries: its month's inputs, this model's SQL and the
-        settings (var values) the model's SQL depends on. -#}
-    {{ fingerprint_expr }} || ':{{ local_md5(model.raw_code ~ settings) }}'
+        values of the vars named in `settings` (the vars the model's SQL reads). The values are
+        read here, when the model runs, never at parse time: a var changes what a run writes, not
+        what dbt parses. -#}
+    {%- set values = [] -%}
+    {%- for name in settings -%}
+        {%- do values.append(name ~ '=' ~ tojson(var(name))) -%}
+    {%- endfor -%}
+    {{ fingerprint_expr }} || ':{{ local_md5(model.raw_code ~ values | join(";")) }}'
 {%- endmacro %}
 
 
-{% macro months_to_rebuild(fingerprint_column, settings='') -%}
+{% macro months_to_rebuild(fingerprint_column, settings=[]) -%}
     {#- The months whose inputs changed since this model's rows were built. -#}
     select coalesce(f.month, t.month) as month
     from {{ ref('int_months_fingerprinted') }} as f
@@ -157,7 +163,7 @@ left join {{ this }} as t
 {%- endmacro %}
 
 
-{% macro delete_months_to_rebuild(fingerprint_column, settings='') -%}
+{% macro delete_months_to_rebuild(fingerprint_column, settings=[]) -%}
     {#- The pre-hook of a month-partitioned model: in an incremental run, delete the months it rebuilds. -#}
     {%- if incremental_ready(['inputs_fingerprint', 'built_at']) -%}
     delete from {{ this }} where month in ({{ months_to_rebuild(fingerprint_column, settings) }})
@@ -165,18 +171,20 @@ left join {{ this }} as t
 {%- endmacro %}
 
 
-{% macro month_partitioned_config(fingerprint_column, settings='') -%}
-    {#- The config of a month-partitioned model: `{{ config(**month_partitioned_config(...)) }}`. -#}
+{% macro month_partitioned_config(fingerprint_column, settings=[]) -%}
+    {#- The config of a month-partitioned model: `{{ config(**month_partitioned_config(...)) }}`.
+        `settings` names the vars the model's SQL reads (names only: the hook reads their values
+        when it runs, so the parsed config is the same under any var values). -#}
     {{- return({
         'materialized': incremental_materialization(),
         'incremental_strategy': 'append',
         'on_schema_change': 'append_new_columns',
-        'pre_hook': "{{ delete_months_to_rebuild('" ~ fingerprint_column ~ "', '" ~ settings ~ "') }}"
+        'pre_hook': "{{ delete_months_to_rebuild('" ~ fingerprint_column ~ "', " ~ tojson(settings | list) ~ ") }}"
     }) -}}
 {%- endmacro %}
 
 
-{% macro month_partitioned_ctes(fingerprint_column, settings='') -%}
+{% macro month_partitioned_ctes(fingerprint_column, settings=[]) -%}
     {#- The first CTEs of a month-partitioned model: `fingerprints` (month, the inputs_fingerprint its
         rows carry) and, in an incremental run, `rebuild` (the months the pre-hook deleted and months
         never built). Each is followed by a comma. -#}

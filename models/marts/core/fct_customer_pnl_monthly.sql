@@ -7,10 +7,9 @@
     run rebuilds only the months whose sales aggregates or allocated cost changed; var
     cost_categories is part of the fingerprint its rows carry, so changing it rebuilds every month. -#}
 {%- set categories = var('cost_categories') %}
-{%- set settings = categories | join(',') %}
-{{ config(**month_partitioned_config('pnl_fingerprint', var('cost_categories') | join(','))) }}
+{{ config(**month_partitioned_config('pnl_fingerprint', ['cost_categories'])) }}
 {%- set incremental = incremental_ready(['inputs_fingerprint', 'built_at']) %}
-with {{ month_partitioned_ctes('pnl_fingerprint', settings) }}
+with {{ month_partitioned_ctes('pnl_fingerprint', ['cost_categories']) }}
 
 sales as (
 
