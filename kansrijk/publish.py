@@ -5,10 +5,9 @@ tests (severity error) include the reconciliations of the marts to raw, each nam
 sentence, so a failed one stops the refresh at the build (kansrijk.dbt_cli.failure_sentence
 names it) and publish never runs:
 
-* revenue_of_mart_customer_profitability_equals_raw_invoice_lines and
-  cost_of_goods_of_mart_customer_profitability_equals_raw_invoice_lines (generic test
-  sums_match_raw_invoice_lines, macros/reconciliation_tests.sql: raw lines converted to EUR from
-  seed currency_rates on their own, apart from the models that convert);
+* revenue_cost_of_goods_and_lines_of_mart_customer_profitability_equal_raw_invoice_lines
+  (generic test sums_match_raw_invoice_lines, macros/reconciliation_tests.sql: raw lines converted
+  to EUR from seed currency_rates on their own, apart from the models that convert);
 * ledger_costs_of_mart_cost_reconciliation_equal_raw_ledger_entries and
   allocated_plus_unused_capacity_plus_unallocated_costs_equal_raw_ledger_entries;
 * cost_to_serve_of_mart_customer_profitability_equals_allocated_ledger_costs

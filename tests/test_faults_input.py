@@ -457,8 +457,7 @@ def test_cli_exits_non_zero_on_quarantine(published) -> None:
 # ------------------------------------------------------------------ a mart off raw fails its reconciliation test
 
 IDENTITIES = (  # the marts' reconciliations to raw: dbt tests named by their sentence (kansrijk/publish.py)
-    "revenue_of_mart_customer_profitability_equals_raw_invoice_lines",
-    "cost_of_goods_of_mart_customer_profitability_equals_raw_invoice_lines",
+    "revenue_cost_of_goods_and_lines_of_mart_customer_profitability_equal_raw_invoice_lines",
     "ledger_costs_of_mart_cost_reconciliation_equal_raw_ledger_entries",
     "allocated_plus_unused_capacity_plus_unallocated_costs_equal_raw_ledger_entries",
     "cost_to_serve_of_mart_customer_profitability_equals_allocated_ledger_costs",
@@ -467,9 +466,10 @@ IDENTITIES = (  # the marts' reconciliations to raw: dbt tests named by their se
 
 def test_a_mart_off_raw_fails_its_reconciliation_test_by_name(published) -> None:
     """C2's March revenue in the built customer P&L is mistyped as 80.00 instead of 800.00 (tampered
-    behind dbt's back in core.fct_customer_pnl_monthly, which mart_customer_profitability serves). The five reconciliations, run as the dbt build runs them, stop on the revenue one
-    alone, by its name, with the figures by hand: raw revenue 2454.56 (module docstring) against the
-    mart's 2454.56 - 720.00 = 1734.56; cost of goods, the ledger and cost to serve still reconcile.
+    behind dbt's back in core.fct_customer_pnl_monthly, which mart_customer_profitability serves). The four reconciliations, run as the dbt build runs them, stop on the invoice-line one
+    alone, by its name, on its revenue row alone, with the figures by hand: raw revenue 2454.56 (module
+    docstring) against the mart's 2454.56 - 720.00 = 1734.56; cost of goods and the line count (same
+    test), the ledger and cost to serve still reconcile.
     A failed test raises the refresh's RefreshError, so the publish after it never runs."""
     s, _, serving_sha, _ = published
     with duckdb.connect(str(s.warehouse)) as con:
@@ -480,8 +480,9 @@ def test_a_mart_off_raw_fails_its_reconciliation_test_by_name(published) -> None
     results = last_results(s)
     assert {r["unique_id"].split(".")[2] for r in results["results"]} == set(IDENTITIES)
     ((uid, msg),) = failures(results)
-    assert uid.split(".")[2] == "revenue_of_mart_customer_profitability_equals_raw_invoice_lines"
+    assert uid.split(".")[2] == "revenue_cost_of_goods_and_lines_of_mart_customer_profitability_equal_raw_invoice_lines"
     assert str(e.value) == (f"dbt test failed at {uid} ({msg}); the serving copy was left as it was.")
     compiled = next(r["compiled_code"] for r in results["results"] if r["unique_id"] == uid)
-    assert q(s.warehouse, f"select model_total, raw_total from ({compiled}) as t") == [(D("1734.56"), D("2454.56"))]
+    assert q(s.warehouse, f"select amount, model_total, raw_total from ({compiled}) as t") == [
+        ("revenue", D("1734.56"), D("2454.56"))]
     assert sha256(s.serving) == serving_sha

@@ -208,10 +208,10 @@ def test_failed_reconciliation_is_not_retried_and_leaves_serving_alone(refreshed
     failure = next(e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE)
     assert failure.step_key == "dbt_build"
     text = str(failure.event_specific_data.error)
-    assert "dbt build failed at test.kansrijk.revenue_of_mart_customer_profitability_equals_raw_invoice_lines." in text
+    assert "dbt build failed at test.kansrijk.revenue_cost_of_goods_and_lines_of_mart_customer_profitability_equal_raw_invoice_lines." in text
     assert "the serving copy was left as it was" in text
     failed_checks = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
-    assert failed_checks == {"revenue_of_mart_customer_profitability_equals_raw_invoice_lines"}
+    assert failed_checks == {"revenue_cost_of_goods_and_lines_of_mart_customer_profitability_equal_raw_invoice_lines"}
     assert PUBLISHED_KEY not in {e.asset_key for e in result.get_asset_materialization_events()}
     assert sha256(data / "serving.duckdb") == before
 
