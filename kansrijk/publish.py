@@ -39,7 +39,7 @@ and the serving tables are created from the warehouse DDL, pseudonymised or not.
 ``KANSRIJK_FORCE_PUBLISH=1`` (``make run FORCE_PUBLISH=1``) publishes anyway; every publish
 records the comparison in ``marts.publish_log.guard_report`` (JSON).
 
-Only what changed is written. Every publish records, per mart, a fingerprint of its rows (xor of
+Only what changed is written. Every publish records, per mart, a fingerprint of its rows (sum of
 the row hashes and the count; per month for a mart with a DATE column ``month``) and a key of
 how it is written (its warehouse DDL, column types and select list, so pseudonymised or not;
 and the storage version) in ``marts.publish_log.fingerprints``. The next publish starts from a copy of the
@@ -207,8 +207,9 @@ def _has_month(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def _row_fingerprints(con: duckdb.DuckDBPyConnection, table: str, monthly: bool) -> dict[str, str]:
-    """{month or '*': xor of the row hashes / row count} of a warehouse mart: one pass over it."""
-    fp = "cast(bit_xor(hash(t)) as varchar) || '/' || cast(count(*) as varchar)"
+    """{month or '*': sum of the row hashes / row count} of a warehouse mart: one pass over it (a
+    sum, not an xor, so two equal rows do not cancel)."""
+    fp = "cast(sum(cast(hash(t) as hugeint)) as varchar) || '/' || cast(count(*) as varchar)"
     if monthly:
         return dict(con.sql(f"select {_MONTH_KEY}, {fp} from wh.marts.{table} as t group by 1").fetchall())
     return {"*": con.sql(f"select {fp} from wh.marts.{table} as t").fetchall()[0][0]}

@@ -116,10 +116,12 @@ left join {{ this }} as t
     next run rebuilds those months again. On Spark these models are plain tables. -#}
 
 {% macro rows_fingerprint(relation, alias, columns=none) -%}
-    {#- An order-independent fingerprint of a group's rows of `relation` (xor of row hashes, and the
-        count), over `columns` (default: all). A double is hashed as a float (7 significant
-        digits): a sum of doubles differs in its last bits from one run to the next with the order
-        of addition (a month's revenue driver, 1.2e8, by ~1e-7), which must not count as a change. -#}
+    {#- An order-independent fingerprint of a group's rows of `relation` (the sum of the row hashes,
+        and the count), over `columns` (default: all). A sum, not an xor: two equal rows do not
+        cancel. A double is hashed as its 12 significant digits: a sum of doubles differs in its
+        last bits from one run to the next with the order of addition (a month's revenue driver,
+        1.2e8, by ~1e-7), which must not count as a change, while a change of a cent in a customer's
+        month (1e-2 on up to 1e9) must. -#}
     {%- if target.type == 'spark' -%}
     cast(count(*) as string)
     {%- elif not execute -%}
@@ -129,13 +131,13 @@ left join {{ this }} as t
     {%- for c in adapter.get_columns_in_relation(relation) -%}
         {%- if columns is none or c.name | lower in columns -%}
             {%- if c.dtype | upper in ('DOUBLE', 'FLOAT', 'REAL', 'FLOAT8', 'FLOAT4') -%}
-                {%- do parts.append('cast(' ~ alias ~ '."' ~ c.name ~ '" as float)') -%}
+                {%- do parts.append("printf('%.11e', " ~ alias ~ '."' ~ c.name ~ '")') -%}
             {%- else -%}
                 {%- do parts.append(alias ~ '."' ~ c.name ~ '"') -%}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
-    cast(bit_xor(hash({{ parts | join(', ') }})) as varchar) || '/' || cast(count(*) as varchar)
+    cast(sum(cast(hash({{ parts | join(', ') }}) as hugeint)) as varchar) || '/' || cast(count(*) as varchar)
     {%- endif -%}
 {%- endmacro %}
 
@@ -149,7 +151,24 @@ left join {{ this }} as t
     {%- for name in settings -%}
         {%- do values.append(name ~ '=' ~ tojson(var(name))) -%}
     {%- endfor -%}
-    {{ fingerprint_expr }} || ':{{ local_md5(model.raw_code ~ values | join(";")) }}'
+    {{ fingerprint_expr }} || ':{{ local_md5(month_partitioned_code() ~ values | join(";")) }}'
+{%- endmacro %}
+
+
+{% macro month_partitioned_code() -%}
+    {#- The SQL of every month-partitioned model and of int_months_fingerprinted, in one string: a
+        month-partitioned model reads the others (allocations read the spread, the P&L the
+        allocations), so a new version of any of them rebuilds every month of all of them, not only
+        of the one that changed. Empty when the graph is not loaded (parsing, dbt unit tests). -#}
+    {%- set codes = [] -%}
+    {%- if execute -%}
+        {%- for node in (graph.get('nodes') or {}).values() | sort(attribute='unique_id') -%}
+            {%- if node.resource_type == 'model' and (node.name == 'int_months_fingerprinted' or 'month_partitioned_config(' in node.raw_code) -%}
+                {%- do codes.append(node.unique_id ~ '\n' ~ node.raw_code) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{- return(codes | join('\n')) -}}
 {%- endmacro %}
 
 
@@ -159,14 +178,18 @@ left join {{ this }} as t
     from {{ ref('int_months_fingerprinted') }} as f
     full outer join (select distinct month, inputs_fingerprint from {{ this }}) as t on f.month = t.month
     where f.month is null or t.month is null
-       or t.inputs_fingerprint <> {{ month_inputs_fingerprint('f.' ~ fingerprint_column, settings) }}
+       or t.inputs_fingerprint is distinct from {{ month_inputs_fingerprint('f.' ~ fingerprint_column, settings) }}
 {%- endmacro %}
 
 
 {% macro delete_months_to_rebuild(fingerprint_column, settings=[]) -%}
-    {#- The pre-hook of a month-partitioned model: in an incremental run, delete the months it rebuilds. -#}
+    {#- The pre-hook of a month-partitioned model: in an incremental run, delete the months it rebuilds;
+        a table built by an older version (no fingerprint columns) is emptied, and the model then
+        selects every month (the append must not land on top of the old rows). -#}
     {%- if incremental_ready(['inputs_fingerprint', 'built_at']) -%}
     delete from {{ this }} where month in ({{ months_to_rebuild(fingerprint_column, settings) }})
+    {%- elif is_incremental() -%}
+    delete from {{ this }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -295,3 +295,25 @@ def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -
             rebuilt = {m for m, last in rows if last}
             kept = {m for m, last in rows if not last}
             assert (rebuilt, kept) == (expected, {"2025-02"}), table
+
+
+MONTH_PARTITIONED = ("intermediate.int_cost_pools_spread", "intermediate.int_cost_allocations_unioned",
+                     "intermediate.int_cost_center_months_allocated", "core.fct_customer_pnl_monthly")
+
+
+def test_month_partitioned_tables_of_an_older_version_are_rebuilt_in_full(built, tmp_path) -> None:
+    """A warehouse built by a version before the month partitioning has these four tables without
+    `inputs_fingerprint` and `built_at`. The next incremental run must rebuild them in full, not
+    append every month on top of the old rows (which doubled them): afterwards each equals the full
+    refresh, row for row."""
+    db, _, full = built
+    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
+        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(db, s.warehouse)
+        with duckdb.connect(str(s.warehouse)) as con:
+            for table in MONTH_PARTITIONED:
+                con.execute(f"alter table {table} drop column inputs_fingerprint")
+                con.execute(f"alter table {table} drop column built_at")
+        refresh_mod.run_dbt(s, "run", "--select", *(t.split(".")[1] for t in MONTH_PARTITIONED), quiet=True)
+        after = checksums(s.warehouse)
+    assert {t: after[t] for t in MONTH_PARTITIONED} == {t: full[t] for t in MONTH_PARTITIONED}
