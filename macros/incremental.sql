@@ -208,6 +208,13 @@ left join {{ this }} as t
 {%- endmacro %}
 
 
+{% macro in_rebuilt_months(incremental) -%}
+    {#- The filter of a month-partitioned model's inputs: in an incremental run the months the pre-hook
+        deleted (CTE `rebuild`, month_partitioned_ctes), else every month. -#}
+    {{- 'month in (select month from rebuild)' if incremental else 'true' -}}
+{%- endmacro %}
+
+
 {% macro month_partitioned_ctes(fingerprint_column, settings=[]) -%}
     {#- The first CTEs of a month-partitioned model: `fingerprints` (month, the inputs_fingerprint its
         rows carry) and, in an incremental run, `rebuild` (the months the pre-hook deleted and months

@@ -12,9 +12,7 @@ with {{ month_partitioned_ctes('costs_fingerprint') }}
 pools as (
 
     select * from {{ ref('int_cost_pools_prepared') }}
-    {%- if incremental %}
-    where month in (select month from rebuild)
-    {%- endif %}
+    where {{ in_rebuilt_months(incremental) }}
 
 ),
 
@@ -26,9 +24,7 @@ direct as (
         cast(null as double) as driver_quantity
     from {{ ref('int_cost_direct_assigned') }}
     where amount <> 0
-    {%- if incremental %}
-      and month in (select month from rebuild)
-    {%- endif %}
+      and {{ in_rebuilt_months(incremental) }}
 
 ),
 
@@ -40,9 +36,7 @@ spread as (
         cast(driver_volume as double) as driver_quantity
     from {{ ref('int_cost_pools_spread') }}
     where amount <> 0
-    {%- if incremental %}
-      and month in (select month from rebuild)
-    {%- endif %}
+      and {{ in_rebuilt_months(incremental) }}
 
 ),
 

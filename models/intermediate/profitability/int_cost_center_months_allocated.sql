@@ -16,9 +16,7 @@ allocated as (
         sum(case when allocation_type = 'driver' then amount else 0 end) as driver_amount,
         count(distinct customer_key) as customers
     from {{ ref('int_cost_allocations_unioned') }}
-    {%- if incremental %}
-    where month in (select month from rebuild)
-    {%- endif %}
+    where {{ in_rebuilt_months(incremental) }}
     group by month, cost_center
 
 )

@@ -13,9 +13,7 @@ pools as (
     select month, cost_center, cost_category, driver, spread_target_amount
     from {{ ref('int_cost_pools_prepared') }}
     where spread_target_amount <> 0
-    {%- if incremental %}
-      and month in (select month from rebuild)
-    {%- endif %}
+      and {{ in_rebuilt_months(incremental) }}
 
 ),
 
@@ -24,9 +22,7 @@ volumes as (
     select customer_key, month, driver, volume
     from {{ ref('int_cost_drivers_aggregated') }}
     where volume > 0
-    {%- if incremental %}
-      and month in (select month from rebuild)
-    {%- endif %}
+      and {{ in_rebuilt_months(incremental) }}
 
 ),
 

@@ -15,9 +15,7 @@ sales as (
 
     select customer_key, month, revenue, discount_amount as discounts, cost_of_goods, invoice_lines
     from {{ ref('int_customer_months_aggregated') }}
-    {%- if incremental %}
-    where month in (select month from rebuild)
-    {%- endif %}
+    where {{ in_rebuilt_months(incremental) }}
 
 ),
 
@@ -31,9 +29,7 @@ costs as (
         {%- endfor %}
         sum(case when cost_category not in ('{{ categories | join("', '") }}') then amount else 0 end) as other_category
     from {{ ref('int_cost_allocations_unioned') }}
-    {%- if incremental %}
-    where month in (select month from rebuild)
-    {%- endif %}
+    where {{ in_rebuilt_months(incremental) }}
     group by customer_key, month
 
 ),
