@@ -27,6 +27,17 @@
 {%- endmacro %}
 
 
+{% macro delete_all_unless_incremental_ready(columns) -%}
+    {#- A pre-hook for an incremental model whose run may write only part of an entity's rows
+        (unique_key of several columns): a table built by an older version, without the bookkeeping
+        columns the incremental filter reads, is emptied, so the run (which then selects every row)
+        does not land on top of old rows no key of the new ones replaces. -#}
+    {%- if is_incremental() and not incremental_ready(columns) -%}
+    delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {% macro loaded_after_watermark(loaded_at_expr, column='source_loaded_at') -%}
     {#- Rows loaded after the newest `source_loaded_at` of this model's existing table. -#}
     {{ loaded_at_expr }} > (select coalesce(max({{ column }}), cast('1900-01-01' as timestamp)) from {{ this }})

@@ -14,20 +14,25 @@ What the deliveries do to old invoices (the latest-wins rule upstream):
               I2 C2 2025-01-15: 1/P1 500.00 (300.00)
               I3 C1 2024-12-20: 1/P2 300.00 (200.00)
               orphan line I9/1 P1 50.00 (30.00): its invoice has not arrived
-  2025-02-28  new invoice I4 C3 2025-02-05: 1/P1 700.00 (400.00)
+              due dates: I1 2025-01-12, I2 2025-01-20, I3 2025-01-05; payment PAY2 1200.00 for I1
+              on 2025-01-21 (it completes I1)
+  2025-02-28  new invoice I4 C3 2025-02-05 (due 2025-02-07): 1/P1 700.00 (400.00)
               late correction of I1/2: 250.00 (120.00)
               I2 re-sent with customer C3 (the header moves the invoice to another customer)
               product snapshot with P2 moved to group G1
+              PAY2 re-sent: 500.00 for I2 (the payment moves to another invoice); PAY1 1250.00 for I1
+              on 2025-01-31
   2025-02-15  (arrives after 2025-02-28) an older version of I1/2, 999.00: loses to 2025-02-28
               shipments S1 of I1 (no customer of its own) 2025-01-11 freight 10.00, S2 of I2 (none either)
               2025-01-16 express freight 20.00; CRM accounts A1 (= C1) and A2 (no ERP customer yet),
               activities ACT1 A1 visit 2025-01-20 30 min, ACT2 A2 call 2025-01-22 15 min;
               ledger E1 2025-01-31 30.00
   2025-02-28  ... activity ACT3 A1 call 2025-02-10 10 min; ledger E2 25.00
-  2025-03-31  invoice I9 arrives for C2, 2025-03-02 (the orphan gets its customer)
+  2025-03-31  invoice I9 arrives for C2, 2025-03-02, due 2025-03-10 (the orphan gets its customer)
               I3/1 corrected to 350.00 (220.00); new invoice I5 C1 2025-03-20: 1/P2 400.00 (250.00)
               shipment S3 of C1 itself 2025-03-05 freight 5.00; account A2 now linked to C2;
               ledger E1 corrected to 35.00, E3 10.00
+              payments PAY3A 300.00 and PAY3B 50.00 for I3 and PAY4 700.00 for I4, all on 2025-02-10
 
 Expected, by hand (revenue; cost of goods):
   erp:C1  I1/1 1000 + I1/2 250 + I3/1 350 + I5/1 400 = 2000.00;  600 + 120 + 220 + 250 = 1190.00
@@ -42,6 +47,15 @@ Expected, by hand (revenue; cost of goods):
   erp:C2  2025-01: 0, 0, null; 15, 0 (ACT2, once A2 is linked to C2; before that crm:A2)
   erp:C3  2025-01: 1, 1, 20.00; 0, 0 (S2 via I2, which moved from C2)
   ledger  30 + 25 + 10 = 65.00 before the correction of E1; 35 + 25 + 10 = 70.00 after
+  overdue days (as-of = the latest invoice or activity date: 2025-01-22, 2025-02-10, 2025-03-20),
+  from the day after the due date to the completing payment or the as-of date:
+    run 1  I1 01-13..01-21 (PAY2): Jan 9; I2 01-21..22: Jan 2, open; I3 01-06..22: Jan 17, open
+    run 2  I1 total 1250, PAY2 gone, PAY1 completes it: Jan 19 (01-13..31); I2 (now C3) completed by
+           PAY2 on 01-21: Jan 1; I3 still open: Jan 26, Feb 10 (its range only grew);
+           I4 02-08..10: Feb 3, open
+    run 3  I3 total 350, completed by PAY3A + PAY3B on 02-10: Jan 26, Feb 10 (days as before);
+           I4 completed by PAY4 on 02-10: Feb 3; I9 03-11..20: Mar 10, open; I1 and I2 unchanged.
+    February's days (13) are the same in runs 2 and 3.
 """
 
 from __future__ import annotations
@@ -66,6 +80,14 @@ BOOKKEEPING = {"source_loaded_at", "prior_customer_key", "loaded_at", "built_at"
 def _line(iid: str, no: int, product: str, net: str, cost: str) -> dict:
     return {"invoice_id": iid, "line_no": no, "product_id": product, "quantity": D("1"), "unit_price": D(net),
             "discount_pct": D("0"), "net_amount": D(net), "cost_amount": D(cost)}
+
+
+def _due(invoice: dict, due: date) -> dict:
+    return {**invoice, "due_date": due}
+
+
+def _payment(pid: str, iid: str, day: date, amount: str) -> dict:
+    return {"payment_id": pid, "invoice_id": iid, "payment_date": day, "amount": D(amount)}
 
 
 def _shipment(sid: str, iid: str | None, cid: str | None, day: date, freight: str, express: bool = False) -> dict:
@@ -95,8 +117,10 @@ DELIVERIES = {
     "2025-01-31": {
         "erp_customers": [_customer(c) for c in ("C1", "C2", "C3")],
         "erp_products": _products("G2"),
-        "erp_sales_invoices": [_invoice("I1", "C1", date(2025, 1, 10)), _invoice("I2", "C2", date(2025, 1, 15)),
-                               _invoice("I3", "C1", date(2024, 12, 20))],
+        "erp_sales_invoices": [_due(_invoice("I1", "C1", date(2025, 1, 10)), date(2025, 1, 12)),
+                               _due(_invoice("I2", "C2", date(2025, 1, 15)), date(2025, 1, 20)),
+                               _due(_invoice("I3", "C1", date(2024, 12, 20)), date(2025, 1, 5))],
+        "erp_payments": [_payment("PAY2", "I1", date(2025, 1, 21), "1200.00")],
         "erp_sales_invoice_lines": [_line("I1", 1, "P1", "1000.00", "600.00"), _line("I1", 2, "P2", "200.00", "100.00"),
                                     _line("I2", 1, "P1", "500.00", "300.00"), _line("I3", 1, "P2", "300.00", "200.00"),
                                     _line("I9", 1, "P1", "50.00", "30.00")],
@@ -110,7 +134,10 @@ DELIVERIES = {
     "2025-02-28": {
         "erp_customers": [_customer(c) for c in ("C1", "C2", "C3")],
         "erp_products": _products("G1"),
-        "erp_sales_invoices": [_invoice("I4", "C3", date(2025, 2, 5)), _invoice("I2", "C3", date(2025, 1, 15))],
+        "erp_sales_invoices": [_due(_invoice("I4", "C3", date(2025, 2, 5)), date(2025, 2, 7)),
+                               _due(_invoice("I2", "C3", date(2025, 1, 15)), date(2025, 1, 20))],
+        "erp_payments": [_payment("PAY2", "I2", date(2025, 1, 21), "500.00"),
+                         _payment("PAY1", "I1", date(2025, 1, 31), "1250.00")],
         "erp_sales_invoice_lines": [_line("I4", 1, "P1", "700.00", "400.00"), _line("I1", 2, "P2", "250.00", "120.00")],
         "erp_gl_entries": [_gl("E2", date(2025, 2, 28), "25.00")],
         "crm_activities": [_activity("ACT3", "A1", "call", date(2025, 2, 10), 10)],
@@ -119,7 +146,11 @@ DELIVERIES = {
         "erp_sales_invoice_lines": [_line("I1", 2, "P2", "999.00", "1.00")],
     },
     "2025-03-31": {
-        "erp_sales_invoices": [_invoice("I9", "C2", date(2025, 3, 2)), _invoice("I5", "C1", date(2025, 3, 20))],
+        "erp_sales_invoices": [_due(_invoice("I9", "C2", date(2025, 3, 2)), date(2025, 3, 10)),
+                               _invoice("I5", "C1", date(2025, 3, 20))],
+        "erp_payments": [_payment("PAY3A", "I3", date(2025, 2, 10), "300.00"),
+                         _payment("PAY3B", "I3", date(2025, 2, 10), "50.00"),
+                         _payment("PAY4", "I4", date(2025, 2, 10), "700.00")],
         "erp_sales_invoice_lines": [_line("I3", 1, "P2", "350.00", "220.00"), _line("I5", 1, "P2", "400.00", "250.00")],
         "erp_gl_entries": [_gl("E3", date(2025, 3, 31), "10.00"), _gl("E1", date(2025, 1, 31), "35.00")],
         "erp_shipments": [_shipment("S3", None, "C1", date(2025, 3, 5), "5.00")],
@@ -226,6 +257,26 @@ def test_late_changes_reach_the_operations_aggregates(built) -> None:
     assert moved == [("ACT2", "erp:C2", "crm:A2")]
 
 
+def test_overdue_days_follow_payments_corrections_and_the_as_of_date(built) -> None:
+    """The overdue-days spread (incremental per invoice × month) against the days counted by hand in
+    the module docstring; the last run wrote only the invoices whose overdue range changed (I3, I4
+    completed; I9 new), and kept the rows of I1 and I2 from the run before."""
+    db, _, _ = built
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "select invoice_id, customer_key, strftime(month, '%Y-%m'), overdue_days, completed_on, is_last_month, "
+            "built_at = (select max(built_at) from intermediate.int_invoice_overdue_days_spread) "
+            "from intermediate.int_invoice_overdue_days_spread order by 1, 3").fetchall()
+    d = date
+    assert rows == [
+        ("I1", "erp:C1", "2025-01", 19, d(2025, 1, 31), True, False),
+        ("I2", "erp:C3", "2025-01", 1, d(2025, 1, 21), True, False),
+        ("I3", "erp:C1", "2025-01", 26, d(2025, 2, 10), False, True),
+        ("I3", "erp:C1", "2025-02", 10, d(2025, 2, 10), True, True),
+        ("I4", "erp:C3", "2025-02", 3, d(2025, 2, 10), True, True),
+        ("I9", "erp:C2", "2025-03", 10, None, True, True)]
+
+
 def _test_results(s, model: str) -> dict[str, tuple[str, int]]:
     """status and failures of each data test of ``model`` in the last dbt invocation."""
     results = json.loads((s.data_dir / "target" / "run_results.json").read_text())["results"]
@@ -317,3 +368,22 @@ def test_month_partitioned_tables_of_an_older_version_are_rebuilt_in_full(built,
         refresh_mod.run_dbt(s, "run", "--select", *(t.split(".")[1] for t in MONTH_PARTITIONED), quiet=True)
         after = checksums(s.warehouse)
     assert {t: after[t] for t in MONTH_PARTITIONED} == {t: full[t] for t in MONTH_PARTITIONED}
+
+
+def test_an_overdue_spread_of_an_older_version_is_rebuilt_in_full(built, tmp_path) -> None:
+    """A warehouse built before the spread was incremental has it without `is_last_month` and
+    `built_at`, with rows no key of the new run may replace (here: a month of an invoice that is not
+    overdue any more). The next run empties it and writes every row: it equals the full refresh."""
+    db, _, full = built
+    table = "intermediate.int_invoice_overdue_days_spread"
+    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
+        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(db, s.warehouse)
+        with duckdb.connect(str(s.warehouse)) as con:
+            con.execute(f"alter table {table} drop column is_last_month")
+            con.execute(f"alter table {table} drop column built_at")
+            con.execute(f"insert into {table} select * replace (date '2024-11-01' as month) from {table} "
+                        "where invoice_id = 'I1'")
+        refresh_mod.run_dbt(s, "run", "--select", "int_invoice_overdue_days_spread", quiet=True)
+        after = checksums(s.warehouse)
+    assert after[table] == full[table]

@@ -3,15 +3,15 @@
     (invoice lines of that day summed, credit notes included) is not negative: a day that credit
     notes outweigh is no purchase, a free delivery (revenue 0, as in CDNOW) is one. Every day of
     the data, calibration and holdout alike: int_clv_customer_summary cuts the windows, clv_tracking
-    counts them week by week. -#}
+    counts them week by week. Read from the invoice totals, not the lines. -#}
 with customer_days as (
 
     select
         customer_key,
         invoice_date,
         sum(revenue) as revenue,
-        count(case when not is_credit_note then 1 end) as order_lines
-    from {{ ref('int_sales_lines') }}
+        sum(case when not is_credit_note then invoice_lines else 0 end) as order_lines
+    from {{ ref('int_invoices_totalled') }}
     where not is_orphan
     group by customer_key, invoice_date
 

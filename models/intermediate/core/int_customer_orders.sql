@@ -1,14 +1,12 @@
 {#- One row per customer_key that has at least one invoice with lines: first and last order dates
     and order counts (an order moment = a distinct invoice date of a non-credit invoice with lines;
-    a header whose lines have not arrived yet is no order yet, as in int_clv_customer_summary). -#}
+    a header whose lines have not arrived yet is no order yet, as in int_clv_customer_summary).
+    Read from the invoice totals (one row per invoice with a header and lines), not the lines. -#}
 with invoices as (
 
-    select
-        'erp:' || i.customer_id as customer_key,
-        i.invoice_date,
-        coalesce(i.is_credit_note, false) as is_credit_note
-    from {{ ref('stg_erp__sales_invoices') }} as i
-    where exists (select 1 from {{ ref('stg_erp__sales_invoice_lines') }} as l where l.invoice_id = i.invoice_id)
+    select customer_key, invoice_date, is_credit_note
+    from {{ ref('int_invoices_totalled') }}
+    where not is_orphan
 
 )
 

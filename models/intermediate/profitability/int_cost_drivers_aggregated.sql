@@ -88,10 +88,21 @@ campaigns as (
 
 ),
 
+-- overdue days only in the months seen in the ledger or on invoices: no other month has a pool
+-- to carry (the spread keeps every month of an invoice's overdue range)
+overdue_months as (
+
+    select distinct month from {{ ref('int_gl_entries') }}
+    union
+    select distinct month from {{ ref('int_customer_months_aggregated') }}
+
+),
+
 overdue as (
 
     select customer_key, month, sum(overdue_days) as overdue_invoice_days
     from {{ ref('int_invoice_overdue_days_spread') }}
+    where month in (select month from overdue_months)
     group by customer_key, month
 
 ),

@@ -5,23 +5,31 @@
     until the as-of date when it is never completed. Its overdue days are SPREAD over the calendar
     months they fall in (not all put on the due month), so a credit-control pool of a month is
     carried by the invoices that were actually overdue in that month; the days of all months add
-    up to (completion date - due date). Only months seen in the ledger or on invoices are kept
-    (no other month has a pool to carry). -#}
-with invoice_totals as (
+    up to (completion date - due date). `is_last_month` marks the month of the last overdue day.
+    Every month of the range is kept; the driver (int_cost_drivers_aggregated) keeps the months
+    that have a pool.
 
-    select invoice_id, min(customer_key) as customer_key, sum(revenue) as invoice_total
-    from {{ ref('int_sales_lines') }}
-    where not is_orphan and not is_credit_note
-    group by invoice_id
+    Incremental (macros/incremental.sql): each run computes every invoice's overdue range from the
+    invoice totals (int_invoices_totalled) and the payments, and compares it with the range its rows
+    say (customer, due date, completion, last overdue day, from the row of its last month). Only
+    the invoices whose range differs are written: a new, corrected, paid or moved invoice gets all
+    its months, and the months of its old range that fall outside the new one are written with 0
+    days, which the post-hook deletes; an invoice still open whose range only grew with the as-of
+    date gets the months from its old last month on. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key=['invoice_id', 'month'],
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_all_unless_incremental_ready(['is_last_month', 'built_at']) }}",
+    post_hook=(["delete from {{ this }} where overdue_days = 0"] if target.type != "spark" else [])
+) }}
+{%- set incremental = incremental_ready(['is_last_month', 'built_at']) %}
+with invoices as (
 
-),
-
-invoices as (
-
-    select i.invoice_id, t.customer_key, i.due_date, t.invoice_total
-    from {{ ref('stg_erp__sales_invoices') }} as i
-    inner join invoice_totals as t on i.invoice_id = t.invoice_id
-    where i.due_date is not null and t.invoice_total > 0
+    select invoice_id, customer_key, due_date, revenue as invoice_total
+    from {{ ref('int_invoices_totalled') }}
+    where not is_orphan and not is_credit_note and due_date is not null and revenue > 0
 
 ),
 
@@ -81,24 +89,84 @@ periods as (
 
 ),
 
-periods_bounded as (
+-- the overdue days are the range [overdue_from, overdue_through], both days included
+ranges as (
 
-    -- overdue days are the half-open range [due_date + 1, end_date + 1)
     select
         p.invoice_id,
         p.customer_key,
         p.due_date,
         p.completed_on,
         cast({{ dateadd('day', 1, 'p.due_date') }} as date) as overdue_from,
-        cast({{ dateadd('day', 1, 'least(coalesce(p.completed_on, a.as_of_date), a.as_of_date)') }} as date) as overdue_until_excl
+        least(coalesce(p.completed_on, a.as_of_date), a.as_of_date) as overdue_through
     from periods as p
     cross join {{ ref('int_as_of_date') }} as a
 
 ),
 
--- each invoice's own overdue months (first to last day of the range), so the work is
--- proportional to the rows produced
-period_months as (
+current_ranges as (
+
+    select * from ranges where overdue_through >= overdue_from
+
+),
+
+{% if incremental -%}
+-- the range each invoice's rows say: its last month's row holds its last overdue day
+stored_ranges as (
+
+    select
+        invoice_id,
+        customer_key,
+        due_date,
+        completed_on,
+        cast({{ dateadd('day', 'overdue_days - 1', 'greatest(month, cast(' ~ dateadd('day', 1, 'due_date') ~ ' as date))') }} as date) as overdue_through
+    from {{ this }}
+    where is_last_month
+
+),
+
+-- the invoices whose range changed, and the months to write for each
+spans as (
+
+    select
+        coalesce(c.invoice_id, s.invoice_id) as invoice_id,
+        c.customer_key,
+        c.due_date,
+        c.completed_on,
+        c.overdue_from,
+        c.overdue_through,
+        case
+            -- still open, only the end moved later: the months from the old last one on
+            when c.customer_key = s.customer_key and c.due_date = s.due_date
+                 and c.completed_on is not distinct from s.completed_on and c.overdue_through > s.overdue_through
+                then {{ month_of('s.overdue_through') }}
+            -- else every month of the new range and of the old one
+            else least(coalesce({{ month_of('c.overdue_from') }}, cast('9999-12-01' as date)),
+                       coalesce({{ month_of(dateadd('day', 1, 's.due_date')) }}, cast('9999-12-01' as date)))
+        end as first_month,
+        greatest(coalesce({{ month_of('c.overdue_through') }}, cast('0001-01-01' as date)),
+                 coalesce({{ month_of('s.overdue_through') }}, cast('0001-01-01' as date))) as last_month
+    from current_ranges as c
+    full outer join stored_ranges as s on c.invoice_id = s.invoice_id
+    where c.invoice_id is null or s.invoice_id is null
+       or c.customer_key <> s.customer_key or c.due_date <> s.due_date
+       or c.completed_on is distinct from s.completed_on or c.overdue_through <> s.overdue_through
+
+),
+{%- else %}
+spans as (
+
+    select
+        *,
+        {{ month_of('overdue_from') }} as first_month,
+        {{ month_of('overdue_through') }} as last_month
+    from current_ranges
+
+),
+{%- endif %}
+
+-- each invoice's months (first to last), so the work is proportional to the rows produced
+span_months as (
 
     select
         invoice_id,
@@ -106,27 +174,22 @@ period_months as (
         due_date,
         completed_on,
         overdue_from,
-        overdue_until_excl,
-        {{ month_starts(month_of('overdue_from'), month_of(dateadd('day', -1, 'overdue_until_excl'))) }} as month
-    from periods_bounded
-    where overdue_until_excl > overdue_from
-
-),
-
-months as (
-
-    select distinct month from {{ ref('int_gl_entries') }}
-    union
-    select distinct month from {{ ref('int_customer_months_aggregated') }}
+        overdue_through,
+        {{ month_starts('first_month', 'last_month') }} as month
+    from spans
 
 )
 
 select
-    p.invoice_id,
-    p.customer_key,
-    p.month,
-    p.due_date,
-    p.completed_on,
-    {{ datediff('greatest(p.overdue_from, p.month)', 'least(p.overdue_until_excl, cast(' ~ dateadd('month', 1, 'p.month') ~ ' as date))', 'day') }} as overdue_days
-from period_months as p
-inner join months as m on p.month = m.month
+    invoice_id,
+    customer_key,
+    month,
+    due_date,
+    completed_on,
+    case
+        when overdue_from is null then 0
+        else greatest(0, {{ datediff('greatest(overdue_from, month)', 'least(cast(' ~ dateadd('day', 1, 'overdue_through') ~ ' as date), cast(' ~ dateadd('month', 1, 'month') ~ ' as date))', 'day') }})
+    end as overdue_days,
+    coalesce(month = {{ month_of('overdue_through') }}, false) as is_last_month,
+    {{ built_at() }} as built_at
+from span_months

@@ -1,7 +1,7 @@
 {#- One row per customer_key with invoice lines or invoices up to the as-of date: revenue, cost of
     goods and order moments to date, in the recent window (var segment_window_days), in the window
     before it (for growth) and in the RFM window (var rfm_window_days, 0 = to date).
-    Invoice lines are read once and grouped straight to the customer (no line-level joins). -#}
+    Read from the invoice totals (int_invoices_totalled), grouped straight to the customer. -#}
 with as_of as (
 
     -- window bounds are computed once, in int_window_bounds
@@ -27,7 +27,7 @@ lines as (
                  then l.revenue else 0 end) as revenue_prior_window,
         sum(case when a.rfm_window_start is null or l.invoice_date > a.rfm_window_start
                  then l.revenue else 0 end) as revenue_rfm_window
-    from {{ ref('int_sales_lines') }} as l
+    from {{ ref('int_invoices_totalled') }} as l
     cross join as_of as a
     where l.invoice_date <= a.as_of_date
     group by l.customer_key
@@ -38,13 +38,13 @@ lines as (
 -- the days are made distinct once, then counted per window (no count distinct per window)
 invoice_days as (
 
-    select 'erp:' || i.customer_id as customer_key, i.invoice_date
-    from {{ ref('stg_erp__sales_invoices') }} as i
+    select i.customer_key, i.invoice_date
+    from {{ ref('int_invoices_totalled') }} as i
     cross join as_of as a
-    where not coalesce(i.is_credit_note, false)
+    where not i.is_orphan
+      and not i.is_credit_note
       and i.invoice_date <= a.as_of_date
-      and exists (select 1 from {{ ref('stg_erp__sales_invoice_lines') }} as l where l.invoice_id = i.invoice_id)
-    group by 'erp:' || i.customer_id, i.invoice_date
+    group by i.customer_key, i.invoice_date
 
 ),
 
