@@ -68,3 +68,53 @@ nullif({{ regexp_replace_all("coalesce(" ~ coc ~ ", '')", "'[^0-9]'", "''") }}, 
     coalesce(100.0 * coalesce(c.left_censored_customers, 0) / nullif(s.customers, 0)
              >= {{ var('cohort_left_censored_pct') }}, false) as is_left_censored
 {%- endmacro %}
+
+{#- Invoice lines in EUR (the SELECT of int_invoice_lines_converted, see its header): `invoice_ids`,
+    a query of invoice ids, limits lines and rates to those invoices before they are joined, as
+    int_sales_lines does for the invoices a daily run rebuilds (filtering the view's result instead
+    joined all 18.6 M lines to their rates first, at 100,000 customers). -#}
+{% macro invoice_lines_in_eur(invoice_ids=none) -%}
+with lines as (
+
+    select * from {{ ref('stg_erp__sales_invoice_lines') }}
+    {%- if invoice_ids %}
+    where invoice_id in ({{ invoice_ids }})
+    {%- endif %}
+
+),
+
+rates as (
+
+    select invoice_id, eur_rate from {{ ref('int_invoices_rated') }}
+    {%- if invoice_ids %}
+    where invoice_id in ({{ invoice_ids }})
+    {%- endif %}
+
+),
+
+rated as (
+
+    select
+        l.*,
+        case when r.invoice_id is null then cast(1 as decimal(18, 6)) else r.eur_rate end as eur_rate
+    from lines as l
+    left join rates as r on l.invoice_id = r.invoice_id
+
+)
+
+select
+    invoice_id,
+    line_no,
+    product_id,
+    quantity,
+    case when eur_rate = 1 then unit_price else cast(round(unit_price * eur_rate, 4) as decimal(18,4)) end as unit_price,
+    discount_pct,
+    case when eur_rate = 1 then net_amount else cast(round(net_amount * eur_rate, 2) as decimal(18,4)) end as net_amount,
+    case when eur_rate = 1 then cost_amount else cast(round(cost_amount * eur_rate, 2) as decimal(18,4)) end as cost_amount,
+    eur_rate,
+    is_deleted,
+    delivery,
+    delivery_date,
+    loaded_at
+from rated
+{%- endmacro %}

@@ -56,7 +56,11 @@ select
     {%- endif %}
 from {{ built }} as b
 {%- if incremental %}
-left join {{ this }} as t
+-- the existing rows of the rebuilt keys only (a semi-join on the first key column before the join)
+left join (
+    select * from {{ this }}
+    where {{ key_columns[0] }} in (select {{ key_columns[0] }} from {{ built }})
+) as t
     on {% for k in key_columns %}b.{{ k }} = t.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
 {%- endif %}
 {%- endmacro %}
