@@ -154,17 +154,51 @@ purchases as (
 
 ),
 
--- the company's last invoice before its entry: on DuckDB an ASOF join (one sorted pass; the range
--- join below gave 31 M pairs at 100,000 customers, 6.6 -> 4.6 s for this model), elsewhere
--- (Spark has no ASOF join) the latest of the earlier invoices
+-- the company's last invoice before its entry. On DuckDB in two parts: the last one of the entry's
+-- own quarter before the entry (an equi-join on company and quarter), else the last one of the
+-- company's latest earlier quarter with invoices (an ASOF join against per-quarter maxima, 1.4 M
+-- rows at 100,000 customers: an ASOF join against the 6.8 M invoices themselves took 7.7 s, these
+-- two 5.5 s). Elsewhere (Spark has no ASOF join) the latest of the earlier invoices.
+{%- if target.type == 'duckdb' %}
+purchase_quarters as (
+
+    select customer_key, cast({{ date_trunc('quarter', 'invoice_date') }} as date) as quarter_start, max(invoice_date) as last_date
+    from purchases
+    group by 1, 2
+
+),
+
+same_quarter_purchase as (
+
+    select w.customer_key, w.period, max(p.invoice_date) as last_date
+    from windowed as w
+    inner join purchases as p
+        on p.customer_key = w.customer_key
+       and cast({{ date_trunc('quarter', 'p.invoice_date') }} as date) = w.quarter_start
+    where p.invoice_date < w.entry_date
+    group by w.customer_key, w.period
+
+),
+
+earlier_quarter_purchase as (
+
+    select w.customer_key, w.period, q.last_date
+    from windowed as w
+    asof inner join purchase_quarters as q
+        on q.customer_key = w.customer_key
+       and w.quarter_start > q.quarter_start
+
+),
+{%- endif %}
+
 last_purchase as (
 
     {%- if target.type == 'duckdb' %}
-    select w.customer_key, w.period, p.invoice_date as last_purchase_date
+    select w.customer_key, w.period, coalesce(s.last_date, e.last_date) as last_purchase_date
     from windowed as w
-    asof inner join purchases as p
-        on p.customer_key = w.customer_key
-       and w.entry_date > p.invoice_date
+    left join same_quarter_purchase as s on s.customer_key = w.customer_key and s.period = w.period
+    left join earlier_quarter_purchase as e on e.customer_key = w.customer_key and e.period = w.period
+    where coalesce(s.last_date, e.last_date) is not null
     {%- else %}
     select w.customer_key, w.period, max(p.invoice_date) as last_purchase_date
     from windowed as w
