@@ -80,7 +80,11 @@ campaigns as (
     select
         m.month,
         a.customer_key,
-        sum(m.month_share * cast(a.touches as double) / cast(m.touches as double)) as campaign_share
+        -- each part summed as a decimal: a sum of doubles differs in its last bits from one run to
+        -- the next with the order of addition, which made the month fingerprints of the cost
+        -- allocation (int_months_fingerprinted) flag unchanged months now and then
+        cast(sum(cast(m.month_share * cast(a.touches as double) / cast(m.touches as double) as decimal(38, 18))) as double)
+            as campaign_share
     from {{ ref('int_marketing_campaign_months') }} as m
     inner join {{ ref('int_campaign_account_touches') }} as a on m.campaign_id = a.campaign_id
     where m.touches > 0
