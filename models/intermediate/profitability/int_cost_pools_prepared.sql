@@ -46,7 +46,9 @@ direct as (
 
 driver_totals as (
 
-    select month, driver, sum(volume) as driver_volume
+    -- summed as decimals: a sum of doubles differs in its last bits with the order of addition,
+    -- from one run to the next, and the month fingerprints (int_months_fingerprinted) read it
+    select month, driver, cast(sum(cast(volume as decimal(38, 18))) as double) as driver_volume
     from {{ ref('int_cost_drivers_aggregated') }}
     group by month, driver
 
