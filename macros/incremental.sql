@@ -204,8 +204,8 @@ left join (
         selects every month (the append must not land on top of the old rows). -#}
     {%- if incremental_ready(['inputs_fingerprint', 'built_at']) -%}
     delete from {{ this }} where month in ({{ months_to_rebuild(fingerprint_column, settings) }})
-    {%- elif is_incremental() -%}
-    delete from {{ this }}
+    {%- else -%}
+    {{ delete_all_unless_incremental_ready(['inputs_fingerprint', 'built_at']) }}
     {%- endif -%}
 {%- endmacro %}
 
