@@ -34,13 +34,22 @@ def build_args(dbt_vars: dict | None = None, full_refresh: bool = False) -> list
 
 
 def dbt_args(s: Settings, target_path: Path | None = None) -> list[str]:
-    """Where dbt finds the project and writes its artifacts (<data dir>/target) and log, for this data directory."""
+    """Where dbt finds the project and writes its artifacts (<data dir>/target) and log, for this
+    data directory, and what goes into that log (KANSRIJK_DBT_LOG_LEVEL)."""
     return [
         "--project-dir", str(REPO_ROOT),
         "--profiles-dir", str(REPO_ROOT),
         "--target-path", str(target_path or s.data_dir / "target"),
         "--log-path", str(s.data_dir / "logs"),
+        "--log-level-file", s.dbt_log_level,
     ]
+
+
+def console(quiet: bool) -> list[str]:
+    """dbt's console output: quiet prints nothing. Not `--quiet`: that still formats every event of
+    the build for the console (and scrubs it of secrets) before dropping all but the errors; a
+    failed command is reported from its run_results.json either way."""
+    return ["--log-level", "none"] if quiet else []
 
 
 def failures(results: dict) -> list[tuple[str, str]]:
@@ -159,7 +168,7 @@ def run_dbt(s: Settings, *args: str, quiet: bool = False, target_path: Path | No
     with settings_mod.dbt_environment(s):
         try:
             manifest = parsed_project(location, (s.warehouse.stem,))
-            outcome = dbtRunner(manifest=manifest).invoke([*args, *location, *(["--quiet"] if quiet else [])])
+            outcome = dbtRunner(manifest=manifest).invoke([*args, *location, *console(quiet)])
         finally:
             _release_warehouse()
     data = json.loads(results.read_text()) if results.exists() else {}

@@ -48,6 +48,9 @@ class Settings:
     # The DuckDB storage format the serving copy is written in: the oldest DuckDB the documented BI
     # readers bring (Superset's duckdb-engine env and Evidence's @duckdb/node-api: DuckDB 1.4) must open it
     serving_storage_version: str = "v1.4.0"
+    # What dbt writes to <data dir>/logs/dbt.log: dbt's levels, `none` for no file log (the tests'
+    # builds: formatting every event of ~600 nodes for a file nobody reads was a tenth of a build)
+    dbt_log_level: str = "debug"
     # Dagster: when the scheduled refresh runs (cron, in this IANA time zone)
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "Europe/Amsterdam"
@@ -209,7 +212,11 @@ def load(**overrides: str | Path | None) -> Settings:
         test_pause_at=env("TEST_PAUSE_AT"),
         test_pause_seconds=float(env("TEST_PAUSE_SECONDS") or 300),
         serving_storage_version=env("SERVING_STORAGE_VERSION") or "v1.4.0",
+        dbt_log_level=(env("DBT_LOG_LEVEL") or "debug").strip().lower(),
     )
+
+
+DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")
 
 
 def _writable_dir(setting: str, p: Path) -> None:
@@ -268,6 +275,9 @@ def check(s: Settings, *, need_landing: bool = True) -> Settings:
     if not _known_storage_version(s.serving_storage_version):
         raise SettingError(f"KANSRIJK_SERVING_STORAGE_VERSION={s.serving_storage_version} is not a DuckDB storage version:"
                            " set it like v1.4.0 (the oldest DuckDB that must read the serving copy) or latest.")
+    if s.dbt_log_level not in DBT_LOG_LEVELS:
+        raise SettingError(f"KANSRIJK_DBT_LOG_LEVEL={_env('DBT_LOG_LEVEL')} is not a dbt log level:"
+                           f" set it to one of {', '.join(DBT_LOG_LEVELS)} (default debug).")
     force = _env("FORCE_PUBLISH")
     if force is not None and force.strip().lower() not in _FLAG_VALUES:
         raise SettingError(f"KANSRIJK_FORCE_PUBLISH={force} is not a yes/no value: set it to 1 to publish"

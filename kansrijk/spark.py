@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import failures, parsed_project
+from kansrijk.dbt_cli import console, failures, parsed_project
 from kansrijk.settings import REPO_ROOT, Settings
 
 CLV_MODELS = ("int_clv_parameters_fitted", "int_clv_purchases_predicted", "int_clv_repeat_purchases_expected")
@@ -133,6 +133,7 @@ def dbt_args(s: Settings) -> list[str]:
     return [
         "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT), "--target", "spark",
         "--target-path", str(s.data_dir / "target-spark"), "--log-path", str(s.data_dir / "logs-spark"),
+        "--log-level-file", s.dbt_log_level,
     ]
 
 
@@ -143,8 +144,7 @@ def run_dbt(s: Settings, command: str, *args: str, dbt_vars: dict | None = None,
     cli = [command, *args, *dbt_args(s)]
     if dbt_vars:
         cli += ["--vars", json.dumps(dbt_vars)]
-    if quiet:
-        cli += ["--quiet"]
+    cli += console(quiet)
     results = s.data_dir / "target-spark" / "run_results.json"
     results.unlink(missing_ok=True)  # an earlier run's results must not be read as this run's
     # the two halves of the build (before and after the CLV fit) share one parse

@@ -23,15 +23,23 @@ def test_refresh_build_leaves_unit_tests_out(demo_build) -> None:
     assert BUILD[0] == "build"
 
 
-def test_every_unit_test_passes(demo_build, tmp_path) -> None:
+def test_every_unit_test_passes(demo_build, tmp_path, capfd) -> None:
+    """Also the log settings: a quiet command prints nothing; KANSRIJK_DBT_LOG_LEVEL=info writes
+    dbt's file log without its debug lines (the demo build, under the tests' `none`, wrote none)."""
+    assert not (demo_build.data_dir / "logs" / "dbt.log").exists()
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(demo_build.warehouse, data / "warehouse.duckdb")
-    with kansrijk_env(data) as s:
+    capfd.readouterr()
+    with kansrijk_env(data, dbt_log_level="info") as s:
         run_dbt(s, "test", "--select", "resource_type:unit_test", quiet=True)  # raises when one fails
         manifest = json.loads((s.data_dir / "target" / "manifest.json").read_text())
         results = json.loads((s.data_dir / "target" / "run_results.json").read_text())
+    assert capfd.readouterr().out == ""
+    log = (data / "logs" / "dbt.log").read_text()
     defined = set(manifest["unit_tests"])
+    assert log.count(" PASS ") == len(defined)  # dbt's line per unit test, at info
+    assert "[debug]" not in log and "[info ]" in log
     ran = {r["unique_id"]: r["status"] for r in results["results"]}
     assert len(defined) >= 17  # the lifecycle, cohort, funnel, currency and ABC fixtures, among others
     assert set(ran) == defined

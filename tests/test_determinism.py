@@ -6,9 +6,10 @@ Marts are compared by a content checksum per mart (row count and an order-indepe
 every row cast to text; `publish_log` excluded, it records when and what was published):
 
 * at_once: all three deliveries, one refresh; then the same refresh again (nothing new to ingest).
-* day_by_day: one refresh per delivery (the landing folder grows by one delivery each time; the
-  first is a copy of the run's shared build of delivery 2025-03-31), then
-  `python -m kansrijk.refresh --full-refresh`.
+* day_by_day: a refresh of the last delivery on top of a copy of the run's shared build of the
+  first two (the landing folder grows by that delivery), then `python -m kansrijk.refresh
+  --full-refresh`. The step from the first delivery to the second is the crash chain of
+  tests/test_faults_crash.py: its last, uninterrupted refresh must equal that shared build.
 """
 
 from __future__ import annotations
@@ -41,16 +42,16 @@ def at_once(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def day_by_day(one_delivery_build, tmp_path_factory):
+def day_by_day(two_deliveries_build, tmp_path_factory):
     base = tmp_path_factory.mktemp("day_by_day")
     full = company(base / "all", upto=3)
-    # the first delivery's refresh is the run's shared build (tests/conftest.py), copied
-    data = copy_build(one_delivery_build, base)
+    # the first two deliveries' refresh is the run's shared build (tests/conftest.py), copied
+    data = copy_build(two_deliveries_build, base)
     landing = base / "landing"
-    assert sorted(p.name for p in landing.iterdir()) == list(DELIVERIES[:1])
+    assert sorted(p.name for p in landing.iterdir()) == list(DELIVERIES[:2])
     with kansrijk_env(data, landing) as s:
         settings_mod.check(s)
-        for d in DELIVERIES[1:]:
+        for d in DELIVERIES[2:]:
             shutil.copytree(full / d, landing / d)
             _refresh(s)
         incremental = mart_checksums(s.serving)

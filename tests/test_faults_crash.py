@@ -118,7 +118,7 @@ def chain(one_delivery_build, tmp_path_factory):
                 fh.seek(offset)
                 return fh.read().count(b"OK created sql table model") >= 2
 
-        p = start(s.data_dir, landing, base / "run2.log")
+        p = start(s.data_dir, landing, base / "run2.log", dbt_log_level="info")  # the log it polls
         wait_for(p, models_built, "dbt to build two table models")
         kill(p)
         out["dbt"] = observe(s, landing, good_sha)

@@ -2,7 +2,7 @@
 
 Three reader processes (spawned) open `serving.duckdb` read-only in a loop, a new
 connection per read, while the main process publishes again and again, with a changed
-warehouse in between (a second delivery, ingested and built). Each read checks that
+warehouse in between (a second delivery, ingested, and the customer dimension built again). Each read checks that
 the newest `marts.publish_log` row's `row_counts` equals the actual `count(*)` of every
 mart in the same connection: a torn publish would break that equality. A BI tool's
 SQLAlchemy URL (duckdb-engine, read-only) reflects and reads every mart.
@@ -29,7 +29,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.support import build_warehouse, kansrijk_env, write_landing
+from tests.support import copy_build, kansrijk_env, write_landing
+from tests.test_faults_input import DELIVERIES, company
 
 READERS = 3
 READ_SECONDS = 20  # each reader reads at least this long, and until the main process is done
@@ -140,13 +141,14 @@ def _reader(path: str, stop, results) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(one_delivery_build, tmp_path_factory):
+    """A copy of the run's shared build of the first delivery of tests/test_faults_input.py's
+    company (customers C1..C3), published once."""
     root = tmp_path_factory.mktemp("readers")
-    landing = root / "landing"
-    small_company(landing)
-    s = build_warehouse(root, landing)
-    assert s.serving.exists()
-    return root, landing, s
+    data = copy_build(one_delivery_build, root)
+    with kansrijk_env(data, root / "landing") as s:
+        assert s.serving.exists()
+    return root, root / "landing", s
 
 
 def test_readers_see_whole_snapshots_while_publishing(served):
@@ -164,11 +166,13 @@ def test_readers_see_whole_snapshots_while_publishing(served):
         with kansrijk_env(root / "data", landing) as env:
             for _ in range(3):
                 publish(env)
-            small_company(landing, "2026-10-01", second=True)  # the warehouse changes in between
+            company(root / "both", upto=2)  # the second delivery arrives: customer C4, prospect A5
+            shutil.copytree(root / "both" / DELIVERIES[1], landing / DELIVERIES[1])
             assert ingest_landing(env).ok
-            # every model again (the publishes that follow serve a changed warehouse); the data tests
-            # ran on the first delivery: this module checks publishing, not the second delivery's figures
-            run_dbt(env, "run", quiet=True)
+            # the customer dimension and what it reads again: the publishes that follow serve a
+            # changed warehouse (a mart with one more row). The data tests ran on the first delivery:
+            # this module checks publishing, not the second delivery's figures
+            run_dbt(env, "run", "--select", "+dim_customer", quiet=True)
             for _ in range(3):
                 publish(env)
     finally:
@@ -181,13 +185,13 @@ def test_readers_see_whole_snapshots_while_publishing(served):
     assert [o["n_inconsistent"] for o in outcomes] == [0] * READERS, outcomes
     # the readers really read across swaps: more than one publish_log length was seen
     assert len({v for o in outcomes for v in o["versions"]}) > 1, outcomes
-    # first build + 6 publishes; the last one carries the second delivery's customer C5
+    # first build + 6 publishes; the last one carries the second delivery's customer C4
     log_rows, ok, detail = read_once(str(s.serving))
     assert (log_rows, ok) == (7, True), detail
     with duckdb.connect(str(s.serving), read_only=True) as con:
-        assert con.execute("select count(*) from marts.dim_customer where customer_key = 'erp:C5'").fetchone()[0] == 1
+        assert con.execute("select count(*) from marts.dim_customer where customer_key = 'erp:C4'").fetchone()[0] == 1
         deliveries = con.execute("select arg_max(deliveries, published_at) from marts.publish_log").fetchone()[0]
-    assert deliveries == "2026-09-01,2026-10-01"
+    assert deliveries == ",".join(DELIVERIES[:2])
 
 
 def test_bi_tool_reads_every_mart_through_sqlalchemy(served):
@@ -213,8 +217,8 @@ def test_bi_tool_reads_every_mart_through_sqlalchemy(served):
             assert conn.execute(select(func.count()).select_from(meta.tables["marts.dim_customer"])).scalar_one() == companies
     finally:
         engine.dispose()
-    # C1..C4 and prospect A5, plus C5 when the publishing test ran first (same module fixture)
-    assert companies in (5, 6)
+    # C1..C3, plus C4 and prospect A5 when the publishing test ran first (same module fixture)
+    assert companies in (3, 5)
     # read-only: the BI connection cannot write
     engine = create_engine(f"duckdb:///{s.serving}?access_mode=read_only")
     try:

@@ -71,3 +71,13 @@ def test_serving_storage_version_is_checked_by_duckdb(tmp_path):
     with kansrijk_env(tmp_path / "data", None, serving_storage_version="1.4") as s, \
             pytest.raises(SettingError, match="SERVING_STORAGE_VERSION=1.4 is not a DuckDB storage version"):
         settings_mod.check(s)
+
+
+def test_dbt_log_level_is_one_of_dbts(tmp_path):
+    with kansrijk_env(tmp_path / "data", None, dbt_log_level="") as s:
+        assert settings_mod.check(s).dbt_log_level == "debug"  # dbt's own default
+    with kansrijk_env(tmp_path / "data", None, dbt_log_level="None") as s:
+        assert settings_mod.check(s).dbt_log_level == "none"
+    with kansrijk_env(tmp_path / "data", None, dbt_log_level="verbose") as s, \
+            pytest.raises(SettingError, match="DBT_LOG_LEVEL=verbose is not a dbt log level: set it to one of debug, info"):
+        settings_mod.check(s)
