@@ -145,7 +145,9 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
                      config: DbtBuildConfig):
     s = kansrijk.settings
     s.temp_directory.mkdir(parents=True, exist_ok=True)
-    args = build_args(json.loads(config.vars) if config.vars else None, config.full_refresh)
+    # what goes into dbt's log file (KANSRIJK_DBT_LOG_LEVEL), which dagster-dbt keeps in the target folder
+    args = [*build_args(json.loads(config.vars) if config.vars else None, config.full_refresh),
+            "--log-level-file", s.dbt_log_level]
     # The run's own target folder (the one `make run` uses): partial parsing is shared.
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=s.data_dir / "target")
     yield from invocation.stream()

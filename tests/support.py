@@ -57,25 +57,31 @@ def write_landing(root: Path, delivery: str, tables: dict[str, list[dict]]) -> P
     return folder
 
 
+# The settings of every refresh a test runs, in-process (kansrijk_env) or as a child process
+# (tests.test_faults_input.cli_env, tests/test_bench.py), unless a test says otherwise. dbt runs one
+# thread: `make test` already keeps both cores busy with two workers, and a second dbt thread per
+# build only adds switching (measured on a fixture build: 19.0 s of CPU with two threads, 17.2 s with
+# one, the same wall time alone). Nor does it write its debug log file: a test reads what failed from
+# the command's error, and formatting every event of a build for that file cost about a tenth of it.
+TEST_SETTINGS = {"threads": "1", "dbt_log_level": "none"}
+
+
+def refresh_environment(**settings: str) -> dict[str, str]:
+    """TEST_SETTINGS and `settings` as KANSRIJK_<NAME> environment variables."""
+    return {f"KANSRIJK_{k.upper()}": v for k, v in {**TEST_SETTINGS, **settings}.items()}
+
+
 @contextmanager
 def kansrijk_env(data_dir: Path, landing: Path | None = None, **extra: str):
-    """Point every KANSRIJK_* setting at data_dir (and landing) for the duration.
-
-    dbt runs one thread here unless a test says otherwise: `make test` already keeps both cores busy
-    with two workers, and a second dbt thread per build only adds switching (measured on a fixture
-    build: 19.0 s of CPU with two threads, 17.2 s with one, the same wall time alone). Nor does it
-    write its debug log file (KANSRIJK_DBT_LOG_LEVEL=none): a test reads what failed from the
-    command's error, and formatting every event of a build for that file cost about a tenth of it.
-    """
-    extra = {"threads": "1", "dbt_log_level": "none", **extra}
+    """Point every KANSRIJK_* setting at data_dir (and landing) for the duration, with the
+    TEST_SETTINGS unless `extra` says otherwise."""
     saved = {k: v for k, v in os.environ.items() if k.startswith("KANSRIJK_")}
     for k in saved:
         del os.environ[k]
     os.environ["KANSRIJK_DATA_DIR"] = str(data_dir)
     if landing is not None:
         os.environ["KANSRIJK_LANDING"] = str(landing)
-    for k, v in extra.items():
-        os.environ[f"KANSRIJK_{k.upper()}"] = v
+    os.environ.update(refresh_environment(**extra))
     try:
         yield settings_mod.load()
     finally:

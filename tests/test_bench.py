@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import refresh_environment
+
 REPO = Path(__file__).resolve().parent.parent
 KEYS = ["customers", "invoice_lines", "ingest_s", "full_refresh_s", "lower_bound_s", "incremental_s", "peak_rss_mb",
         "warehouse_mb", "full_refresh_over_lower_bound", "incremental_over_full_refresh", "ingest_lines_per_s",
@@ -30,8 +32,7 @@ CUSTOMERS, YEARS = 400, 1
 def test_bench_runs_end_to_end(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KANSRIJK_")}
     env["KANSRIJK_TEMP_DIRECTORY"] = str(tmp_path / "tmp")
-    # as tests.support.kansrijk_env: the test run already keeps both cores busy; no dbt log file
-    env.update({"KANSRIJK_THREADS": "1", "KANSRIJK_DBT_LOG_LEVEL": "none"})
+    env.update(refresh_environment())
     out = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--customers", str(CUSTOMERS),
                           "--years", str(YEARS), "--data-dir", str(tmp_path)], env=env, cwd=REPO, capture_output=True, text=True, timeout=1800)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]

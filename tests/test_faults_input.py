@@ -37,7 +37,7 @@ import pytest
 
 from kansrijk import ingest, refresh as refresh_mod, settings as settings_mod
 from kansrijk.dbt_cli import failures, last_results, run_dbt
-from tests.support import copy_build, kansrijk_env, write_landing
+from tests.support import copy_build, kansrijk_env, refresh_environment, write_landing
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,12 +174,11 @@ def ledger_consistent(warehouse: Path, landing: Path) -> None:
 
 def cli_env(data_dir: Path, landing: Path, **settings: str) -> dict[str, str]:
     """The environment of a `python -m kansrijk.refresh` child: this process's without its KANSRIJK_*,
-    the data directory and landing folder, one dbt thread and no dbt log file (as
-    tests.support.kansrijk_env), and `settings` as KANSRIJK_<NAME>."""
+    the data directory and landing folder, and the tests' settings (tests.support.TEST_SETTINGS)
+    with `settings` over them, as KANSRIJK_<NAME>."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("KANSRIJK_")}
-    e.update({"KANSRIJK_DATA_DIR": str(data_dir), "KANSRIJK_LANDING": str(landing), "KANSRIJK_THREADS": "1",
-              "KANSRIJK_DBT_LOG_LEVEL": "none"})
-    e.update({f"KANSRIJK_{k.upper()}": v for k, v in settings.items()})
+    e.update({"KANSRIJK_DATA_DIR": str(data_dir), "KANSRIJK_LANDING": str(landing)})
+    e.update(refresh_environment(**settings))
     return e
 
 

@@ -162,6 +162,9 @@ def test_refresh_job_materializes_everything_and_publishes(refreshed):
         # four ERP customers C1..C4 (CRM accounts A1..A4 map onto them) + the CRM prospect A5
         assert json.loads(counts)["dim_customer"] == 5
         assert con.execute("select count(*) from marts.dim_customer").fetchone()[0] == 5
+    # the run's dbt log follows KANSRIJK_DBT_LOG_LEVEL (none in the tests), as a refresh's does
+    assert s.dbt_log_level == "none" and (s.data_dir / "target").is_dir()
+    assert not (s.data_dir / "target" / "dbt.log").exists()
 
 
 def _copy(refreshed, tmp_path):
