@@ -334,10 +334,14 @@ def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -
       2025-02  nothing: ledger E2, I4, ACT3 as before; the open invoices' overdue days that fell in
                February are the same whether counted to 2025-02-28 or to 2025-03-31
     So the cost allocation rebuilds January and March, the P&L December, January and March, and the
-    February rows are the ones the second run wrote."""
+    February rows are the ones the second run wrote. The driver volumes (strategy changed_months)
+    rewrite December (C1's revenue 300 -> 350), January (ACT2's 15 minutes move from crm:A2 to
+    erp:C2) and March, and keep February (I4, ACT3 and the overdue days, 10 of I3 and 3 of I4, as
+    before)."""
     db, _, _ = built
     with duckdb.connect(str(db), read_only=True) as con:
-        for table, expected in (("intermediate.int_cost_pools_spread", {"2025-01", "2025-03"}),
+        for table, expected in (("intermediate.int_cost_drivers_aggregated", {"2024-12", "2025-01", "2025-03"}),
+                                ("intermediate.int_cost_pools_spread", {"2025-01", "2025-03"}),
                                 ("intermediate.int_cost_allocations_unioned", {"2025-01", "2025-03"}),
                                 ("intermediate.int_cost_center_months_allocated", {"2025-01", "2025-03"}),
                                 ("core.fct_customer_pnl_monthly", {"2024-12", "2025-01", "2025-03"})):
@@ -387,3 +391,29 @@ def test_an_overdue_spread_of_an_older_version_is_rebuilt_in_full(built, tmp_pat
         refresh_mod.run_dbt(s, "run", "--select", "int_invoice_overdue_days_spread", quiet=True)
         after = checksums(s.warehouse)
     assert after[table] == full[table]
+
+
+def test_driver_volumes_write_the_months_that_differ(built, tmp_path) -> None:
+    """The driver volumes (strategy changed_months, macros/incremental.sql) of a table built by an older
+    version (no `built_at`), with, by hand, one volume of 2025-01 wrong (ACT1's 30 activity minutes
+    set to 31) and a month the model does not select (2024-11, one made-up row). The next run writes
+    January again, deletes November and keeps the other months' rows untouched (`built_at` null, as
+    the older version left them); the table then equals the full refresh."""
+    db, _, full = built
+    table = "intermediate.int_cost_drivers_aggregated"
+    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
+        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(db, s.warehouse)
+        with duckdb.connect(str(s.warehouse)) as con:
+            con.execute(f"alter table {table} drop column built_at")
+            assert con.execute(f"update {table} set volume = 31 where customer_key = 'erp:C1' "
+                               "and month = date '2025-01-01' and driver = 'activity_minutes' and volume = 30"
+                               ).fetchall() == [(1,)]
+            con.execute(f"insert into {table} values ('erp:C1', date '2024-11-01', 'invoices', 1)")
+        refresh_mod.run_dbt(s, "run", "--select", "int_cost_drivers_aggregated", quiet=True)
+        after = checksums(s.warehouse)
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            months = con.execute(f"select strftime(month, '%Y-%m'), bool_and(built_at is null) from {table} "
+                                 "group by 1 order by 1").fetchall()
+    assert after[table] == full[table]
+    assert months == [("2024-12", True), ("2025-01", False), ("2025-02", True), ("2025-03", True)]

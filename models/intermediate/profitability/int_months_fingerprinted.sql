@@ -15,7 +15,8 @@ with pools as (
 
 drivers as (
 
-    select month, {{ rows_fingerprint(ref('int_cost_drivers_aggregated'), 'd') }} as fingerprint
+    -- the volumes are counts, or sums of decimals cast to double: exact, the same in every run
+    select month, {{ rows_fingerprint(ref('int_cost_drivers_aggregated'), 'd', ['customer_key', 'month', 'driver', 'volume'], exact_doubles=true) }} as fingerprint
     from {{ ref('int_cost_drivers_aggregated') }} as d
     group by month
 
