@@ -417,3 +417,34 @@ def test_driver_volumes_write_the_months_that_differ(built, tmp_path) -> None:
                                  "group by 1 order by 1").fetchall()
     assert after[table] == full[table]
     assert months == [("2024-12", True), ("2025-01", False), ("2025-02", True), ("2025-03", True)]
+
+
+def test_a_rate_corrected_after_the_lines_were_built_stops_the_build(built, tmp_path) -> None:
+    """assert_currency_rates_unchanged_since_lines_were_built on the incrementally built warehouse
+    (every invoice in EUR, its lines converted at 1), with by hand:
+      I1: its lines marked converted at 1.10 (a rate corrected since): flagged, 1.10 against 1;
+      I4: now in USD, whose seed rate is 0.90, its line still converted at 1: flagged, 1 against 0.90;
+      I9: now in JPY, a currency the seed has no rate for: flagged, 1 against none;
+      I5: now in GBP at 0.95, and its line converted at 0.95: the same rate, not flagged.
+    The rows the test fails with are exactly those three."""
+    db, _, _ = built
+    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
+        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(db, s.warehouse)
+        with duckdb.connect(str(s.warehouse)) as con:
+            con.execute("update intermediate.int_sales_lines set eur_rate = 1.10 where invoice_id = 'I1'")
+            con.execute("update intermediate.int_sales_lines set eur_rate = 0.95 where invoice_id = 'I5'")
+            for invoice, currency in (("I4", "USD"), ("I9", "JPY"), ("I5", "GBP")):
+                con.execute("update raw.erp_sales_invoices set currency = ? where invoice_id = ?", [currency, invoice])
+            con.execute("insert into reference.currency_rates (currency, month, eur_per_unit) "
+                        "values ('USD', null, 0.90), ('GBP', null, 0.95)")
+        with pytest.raises(RefreshError):
+            refresh_mod.run_dbt(s, "test", "--select", "assert_currency_rates_unchanged_since_lines_were_built",
+                                "--store-failures", quiet=True)
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            (schema,) = con.execute("select schema_name from duckdb_tables() "
+                                    "where table_name = 'assert_currency_rates_unchanged_since_lines_were_built'").fetchone()
+            flagged = con.execute(f"select invoice_id, converted_with, current_rate from {schema}."
+                                  "assert_currency_rates_unchanged_since_lines_were_built order by 1").fetchall()
+    assert [(i, float(a), None if b is None else float(b)) for i, a, b in flagged] == [
+        ("I1", 1.10, 1.0), ("I4", 1.0, 0.90), ("I9", 1.0, None)]
