@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal as D
 
@@ -204,6 +205,15 @@ def built(tmp_path_factory):
     return base / "incremental.duckdb", incremental, full
 
 
+@contextmanager
+def warehouse_copy(db, tmp_path):
+    """The settings of a data directory of the test's own holding a copy of the warehouse `db`."""
+    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
+        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(db, s.warehouse)
+        yield s
+
+
 def test_incremental_models_are_incremental(built) -> None:
     db, _, _ = built
     with duckdb.connect(str(db), read_only=True) as con:
@@ -300,9 +310,7 @@ def test_a_daily_run_tests_the_rows_it_wrote(built, tmp_path) -> None:
     `dbt test -s int_gl_entries` then reads the whole table: 2 duplicates (E2, E4).
     """
     db, _, _ = built
-    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
-        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(db, s.warehouse)
+    with warehouse_copy(db, tmp_path) as s:
         with duckdb.connect(str(s.warehouse)) as con:
             con.execute("update intermediate.int_gl_entries set entry_id = 'E2' where entry_id = 'E3'")
             con.execute("update intermediate.int_gl_entries set amount = 36 where entry_id = 'E1'")
@@ -362,9 +370,7 @@ def test_month_partitioned_tables_of_an_older_version_are_rebuilt_in_full(built,
     append every month on top of the old rows (which doubled them): afterwards each equals the full
     refresh, row for row."""
     db, _, full = built
-    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
-        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(db, s.warehouse)
+    with warehouse_copy(db, tmp_path) as s:
         with duckdb.connect(str(s.warehouse)) as con:
             for table in MONTH_PARTITIONED:
                 con.execute(f"alter table {table} drop column inputs_fingerprint")
@@ -380,9 +386,7 @@ def test_an_overdue_spread_of_an_older_version_is_rebuilt_in_full(built, tmp_pat
     overdue any more). The next run empties it and writes every row: it equals the full refresh."""
     db, _, full = built
     table = "intermediate.int_invoice_overdue_days_spread"
-    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
-        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(db, s.warehouse)
+    with warehouse_copy(db, tmp_path) as s:
         with duckdb.connect(str(s.warehouse)) as con:
             con.execute(f"alter table {table} drop column is_last_month")
             con.execute(f"alter table {table} drop column built_at")
@@ -401,9 +405,7 @@ def test_driver_volumes_write_the_months_that_differ(built, tmp_path) -> None:
     the older version left them); the table then equals the full refresh."""
     db, _, full = built
     table = "intermediate.int_cost_drivers_aggregated"
-    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
-        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(db, s.warehouse)
+    with warehouse_copy(db, tmp_path) as s:
         with duckdb.connect(str(s.warehouse)) as con:
             con.execute(f"alter table {table} drop column built_at")
             assert con.execute(f"update {table} set volume = 31 where customer_key = 'erp:C1' "
@@ -428,9 +430,7 @@ def test_a_rate_corrected_after_the_lines_were_built_stops_the_build(built, tmp_
       I5: now in GBP at 0.95, and its line converted at 0.95: the same rate, not flagged.
     The rows the test fails with are exactly those three."""
     db, _, _ = built
-    with kansrijk_env(tmp_path / "data", tmp_path / "landing") as s:
-        s.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(db, s.warehouse)
+    with warehouse_copy(db, tmp_path) as s:
         with duckdb.connect(str(s.warehouse)) as con:
             con.execute("update intermediate.int_sales_lines set eur_rate = 1.10 where invoice_id = 'I1'")
             con.execute("update intermediate.int_sales_lines set eur_rate = 0.95 where invoice_id = 'I5'")
