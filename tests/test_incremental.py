@@ -448,3 +448,21 @@ def test_a_rate_corrected_after_the_lines_were_built_stops_the_build(built, tmp_
                                   "assert_currency_rates_unchanged_since_lines_were_built order by 1").fetchall()
     assert [(i, float(a), None if b is None else float(b)) for i, a, b in flagged] == [
         ("I1", 1.10, 1.0), ("I4", 1.0, 0.90), ("I9", 1.0, None)]
+
+
+def test_clv_purchase_days_rebuild_the_customers_whose_lines_changed(built) -> None:
+    """int_clv_purchase_days is incremental by customer. The last delivery loaded lines of I3 (a
+    correction) and I5 (new), both erp:C1's, and of I9 (its header arrived: the orphan line moves
+    from 'unknown' to erp:C2). So the last run rebuilt C1's and C2's purchase days and kept C3's
+    from the run before (I2, moved to C3 then, and I4). The days, by hand: C1 2024-12-20 I3 350.00,
+    2025-01-10 I1 1000 + 250 = 1250.00, 2025-03-20 I5 400.00; C2 2025-03-02 I9 50.00; C3 2025-01-15
+    I2 500.00, 2025-02-05 I4 700.00."""
+    db, _, _ = built
+    table = "intermediate.int_clv_purchase_days"
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(f"select customer_key, invoice_date, revenue, built_at = (select max(built_at) from {table}) "
+                           f"from {table} order by 1, 2").fetchall()
+    d = date
+    assert rows == [("erp:C1", d(2024, 12, 20), D("350.00"), True), ("erp:C1", d(2025, 1, 10), D("1250.00"), True),
+                    ("erp:C1", d(2025, 3, 20), D("400.00"), True), ("erp:C2", d(2025, 3, 2), D("50.00"), True),
+                    ("erp:C3", d(2025, 1, 15), D("500.00"), False), ("erp:C3", d(2025, 2, 5), D("700.00"), False)]
