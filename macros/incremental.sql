@@ -44,6 +44,19 @@
 {%- endmacro %}
 
 
+{% macro customers_of_rebuilt_lines() -%}
+    {#- The customers of the invoice lines int_sales_lines rebuilt since this model's newest
+        `source_loaded_at`, and the customers those lines belonged to before (`prior_customer_key`:
+        an invoice moved to another customer): what a model incremental by customer rebuilds.
+        int_sales_lines is read where it is used, not as a CTE: DuckDB materializes a CTE read more
+        than once (a copy of 18.6 M lines at 100,000 customers). -#}
+    select customer_key from {{ ref('int_sales_lines') }} where {{ loaded_after_watermark('source_loaded_at') }}
+    union
+    select prior_customer_key from {{ ref('int_sales_lines') }}
+    where {{ loaded_after_watermark('source_loaded_at') }} and prior_customer_key is not null
+{%- endmacro %}
+
+
 {% macro select_with_prior_customer_key(built, key_columns, incremental) -%}
     {#- `select * from built` plus `prior_customer_key`: in an incremental run the customer_key
         the row had in this model's existing table (null for a new row), else null. -#}

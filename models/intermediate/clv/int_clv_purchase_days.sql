@@ -21,15 +21,11 @@
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at', 'built_at']) %}
 -- depends_on: {{ ref('int_sales_lines') }}
-{#- int_sales_lines (only in an incremental run: which customers to rebuild) is read where it is
-    used, not as a CTE (DuckDB would copy it). #}
+{#- (int_sales_lines is read only in an incremental run, to find the customers to rebuild) #}
 {%- if incremental %}
 with affected_customers as (
 
-    select customer_key from {{ ref('int_sales_lines') }} where {{ loaded_after_watermark('source_loaded_at') }}
-    union
-    select prior_customer_key from {{ ref('int_sales_lines') }}
-    where {{ loaded_after_watermark('source_loaded_at') }} and prior_customer_key is not null
+    {{ customers_of_rebuilt_lines() }}
 
 ),
 {%- else %}

@@ -17,15 +17,10 @@
     post_hook=(["delete from {{ this }} where month is null"] if target.type != "spark" else [])
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at']) %}
-{#- int_sales_lines is read where it is used, not as a CTE: DuckDB materializes a CTE read more
-    than once (a copy of 18.6 M lines at 100,000 customers). #}
 {%- if incremental %}
 with affected_customers as (
 
-    select customer_key from {{ ref('int_sales_lines') }} where {{ loaded_after_watermark('source_loaded_at') }}
-    union
-    select prior_customer_key from {{ ref('int_sales_lines') }}
-    where {{ loaded_after_watermark('source_loaded_at') }} and prior_customer_key is not null
+    {{ customers_of_rebuilt_lines() }}
 
 ){% endif %}
 
