@@ -274,34 +274,31 @@ rebuild as (
     select and 10.5 s to write. -#}
 
 {% macro get_incremental_changed_months_sql(arg_dict) -%}
-    {#- dbt incremental strategy `changed_months` (DuckDB): compare, per month, the order-independent
-        fingerprint (sum of the row hashes, and the count) of the selected rows with the table's, over
-        every column but `built_at`, each hashed exactly; then delete the months that differ or that
-        only one side has (a month the model no longer selects goes) and insert the selected rows of
-        those months. The other months keep their rows and their `built_at`, so the data tests with
+    {#- dbt incremental strategy `changed_months` (DuckDB): compare, per month, the fingerprint
+        (rows_fingerprint, doubles hashed exactly) of the selected rows with the table's, over every
+        column but `built_at`; then delete the months that differ or that only one side has (a month
+        the model no longer selects goes) and insert the selected rows of those months. The other
+        months keep their rows and their `built_at`, so the data tests with
         `__rows_written_this_run__` read the months this run wrote. `month` must not be null. -#}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set names = arg_dict['dest_columns'] | map(attribute='name') | list -%}
-    {%- set compared = [] -%}
-    {%- for n in names if n | lower != 'built_at' -%}
-        {%- do compared.append(adapter.quote(n)) -%}
-    {%- endfor -%}
+    {%- set compared = names | map('lower') | reject('equalto', 'built_at') | list -%}
     {%- set changed = adapter.quote(target.identifier ~ '__changed_months') -%}
     {%- set all_columns = get_quoted_csv(names) -%}
 create or replace temporary table {{ changed }} as
 with selected as (
 
-    select month, sum(hash({{ compared | join(', ') }})) as fingerprint, count(*) as row_count
-    from {{ source }}
+    select month, {{ rows_fingerprint(source, 's', compared, exact_doubles=true) }} as fingerprint
+    from {{ source }} as s
     group by month
 
 ),
 
 existing as (
 
-    select month, sum(hash({{ compared | join(', ') }})) as fingerprint, count(*) as row_count
-    from {{ target }}
+    select month, {{ rows_fingerprint(target, 'e', compared, exact_doubles=true) }} as fingerprint
+    from {{ target }} as e
     group by month
 
 )
@@ -309,8 +306,7 @@ existing as (
 select coalesce(s.month, e.month) as month
 from selected as s
 full outer join existing as e on s.month = e.month
-where s.month is null or e.month is null
-   or s.fingerprint <> e.fingerprint or s.row_count <> e.row_count;
+where s.month is null or e.month is null or s.fingerprint <> e.fingerprint;
 
 delete from {{ target }} where month in (select month from {{ changed }});
 
