@@ -41,8 +41,14 @@ def dbt_args(s: Settings, target_path: Path | None = None) -> list[str]:
         "--profiles-dir", str(REPO_ROOT),
         "--target-path", str(target_path or s.data_dir / "target"),
         "--log-path", str(s.data_dir / "logs"),
-        "--log-level-file", s.dbt_log_level,
+        *log_file(s),
     ]
+
+
+def log_file(s: Settings) -> list[str]:
+    """What dbt writes to its log file (KANSRIJK_DBT_LOG_LEVEL), for every dbt command a run starts:
+    the refresh's, Spark's and a Dagster run's."""
+    return ["--log-level-file", s.dbt_log_level]
 
 
 def console(quiet: bool) -> list[str]:

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import console, failures, parsed_project
+from kansrijk.dbt_cli import console, failures, log_file, parsed_project
 from kansrijk.settings import REPO_ROOT, Settings
 
 CLV_MODELS = ("int_clv_parameters_fitted", "int_clv_purchases_predicted", "int_clv_repeat_purchases_expected")
@@ -133,7 +133,7 @@ def dbt_args(s: Settings) -> list[str]:
     return [
         "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT), "--target", "spark",
         "--target-path", str(s.data_dir / "target-spark"), "--log-path", str(s.data_dir / "logs-spark"),
-        "--log-level-file", s.dbt_log_level,
+        *log_file(s),
     ]
 
 

@@ -24,7 +24,7 @@ from dagster import AssetExecutionContext, AssetKey, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import DBT, build_args, failure_sentence, failures
+from kansrijk.dbt_cli import DBT, build_args, failure_sentence, failures, log_file
 from kansrijk.settings import REPO_ROOT
 from orchestration.ingest import landing_key
 from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, is_transient
@@ -145,9 +145,8 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
                      config: DbtBuildConfig):
     s = kansrijk.settings
     s.temp_directory.mkdir(parents=True, exist_ok=True)
-    # what goes into dbt's log file (KANSRIJK_DBT_LOG_LEVEL), which dagster-dbt keeps in the target folder
-    args = [*build_args(json.loads(config.vars) if config.vars else None, config.full_refresh),
-            "--log-level-file", s.dbt_log_level]
+    # dbt's log file, which dagster-dbt keeps in the target folder, at the configured level
+    args = [*build_args(json.loads(config.vars) if config.vars else None, config.full_refresh), *log_file(s)]
     # The run's own target folder (the one `make run` uses): partial parsing is shared.
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=s.data_dir / "target")
     yield from invocation.stream()
