@@ -48,6 +48,10 @@ only its changed months deleted and inserted again, any other mart is written an
 gone from the build is dropped. ``tables_written`` says which (``unchanged``, the months, or
 ``all``). The result holds the same rows as writing every mart anew
 (tests/test_publish_guards.py); the swap stays one atomic rename of a complete file.
+
+The serving marts carry the descriptions of the models' YAML as table and column comments (what
+``duckdb_columns().comment``, ``COMMENT``-aware SQL clients and BI tools show), copied from the
+warehouse marts, where the build wrote them (dbt's persist_docs); only comments that differ are set.
 """
 
 from __future__ import annotations
@@ -236,6 +240,47 @@ def _previous_fingerprints(serving: Path, storage_version: str) -> dict[str, dic
     return last["marts"] if last.get("storage_version") == storage_version else None
 
 
+# The serving copy's own table, described like the marts (its columns: serving contract, "Publish").
+PUBLISH_LOG_DESCRIPTIONS = {
+    None: "One row per publish of this serving copy: what a reader is looking at.",
+    "published_at": "When this serving copy was published.",
+    "deliveries": "The landing deliveries loaded into the warehouse at that publish, comma-separated.",
+    "dbt_invocation_id": "The dbt build the marts come from (its invocation id).",
+    "row_counts": "Rows per mart at that publish (JSON).",
+    "guard_report": "The publish guards' comparison with the copy before it (JSON).",
+    "fingerprints": "Per mart, the fingerprint of its rows that tells the next publish what changed (JSON).",
+    "tables_written": "Per mart, what this publish wrote: unchanged, the changed months, or all (JSON).",
+}
+
+
+def _copy_descriptions(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the serving marts and their columns the descriptions the build wrote on the warehouse marts
+    (dbt's persist_docs of the models' YAML), so a BI tool or an analyst reading the serving copy sees
+    what each mart and column means. Only what differs is written: a kept mart keeps its comments, a
+    mart written anew or a description edited since gets them."""
+    changed = con.sql(
+        "select table_name, null, comment from (select table_name, comment from duckdb_tables() where database_name = 'wh'"
+        " and schema_name = 'marts' union all select view_name, comment from duckdb_views() where database_name = 'wh'"
+        " and schema_name = 'marts' and not internal) w where table_name <> 'publish_log' and not exists ("
+        " select 1 from duckdb_tables() s where s.database_name = 'serving' and s.schema_name = 'marts'"
+        " and s.table_name = w.table_name and s.comment is not distinct from w.comment)"
+        " union all "
+        "select table_name, column_name, comment from duckdb_columns() w where database_name = 'wh'"
+        " and schema_name = 'marts' and table_name <> 'publish_log' and not exists ("
+        " select 1 from duckdb_columns() s where s.database_name = 'serving' and s.schema_name = 'marts'"
+        " and s.table_name = w.table_name and s.column_name = w.column_name and s.comment is not distinct from w.comment)"
+    ).fetchall()
+    for table, column, comment in changed:
+        _comment(con, table, column, comment)
+
+
+def _comment(con: duckdb.DuckDBPyConnection, table: str, column: str | None, text: str | None) -> None:
+    """Set (or, with None, clear) the comment of a serving mart, or of one of its columns."""
+    target = f'marts."{table}"' + (f'."{column}"' if column else "")
+    literal = "NULL" if text is None else "'" + text.replace("'", "''") + "'"
+    con.execute(f"comment on {'column' if column else 'table'} {target} is {literal}")
+
+
 def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict[str, int]:
     """Atomically replace the serving copy with the warehouse marts (the dbt build tested them).
 
@@ -328,12 +373,17 @@ def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict
             counts[table] = con.sql(f"select count(*) from marts.{table}").fetchall()[0][0]
         for table in in_copy - {t for t, _ in relations} - {"publish_log"}:
             con.execute(f"drop table marts.{table}")  # gone from the build (the guard allowed it)
+        _copy_descriptions(con)
         if "publish_log" not in in_copy:
             con.execute(
                 "create table marts.publish_log (published_at timestamp with time zone, deliveries varchar,"
                 " dbt_invocation_id varchar, row_counts json, guard_report json, fingerprints json,"
                 " tables_written json)"
             )
+        if not con.sql("select comment from duckdb_tables() where database_name = 'serving' and schema_name = 'marts'"
+                       " and table_name = 'publish_log'").fetchall()[0][0]:  # new, or from a version before comments
+            for column, text in PUBLISH_LOG_DESCRIPTIONS.items():
+                _comment(con, "publish_log", column, text)
         if serving.exists() and previous is None:
             con.execute(f"attach '{serving}' as old (read_only)")
             if "publish_log" in mart_tables(con, "old"):

@@ -289,3 +289,37 @@ def test_a_publish_writes_only_what_changed_and_equals_a_publish_from_scratch(en
         assert con.execute("select count(*), sum(amount) from marts.mart_monthly").fetchall() == [
             # Feb: 10 + ... + 500 = 12,750, less C7's 70 plus 1; Mar 12,750; Apr 5
             (101, D("25436.00"))]
+
+
+def _comments(path: Path) -> dict[tuple[str, str | None], str | None]:
+    """(table, None) and (table, column) → comment, for the marts of a serving file."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {**{(t, None): c for t, c in con.execute(
+                    "select table_name, comment from duckdb_tables() where schema_name = 'marts'").fetchall()},
+                **{(t, col): c for t, col, c in con.execute(
+                    "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'").fetchall()}}
+
+
+def test_the_serving_marts_carry_the_descriptions_of_the_build(env) -> None:
+    """The build writes the models' descriptions on the warehouse marts (persist_docs); publish copies
+    them to the serving copy, where the readers are. A description edited with no change of data (the
+    mart is kept, "unchanged") reaches the serving copy too, and the publish log describes itself."""
+    s = env()
+    assert _comments(s.serving)[("dim_customer", "company_name")] is None  # the hand-made build wrote none
+    change(s, "comment on table marts.dim_customer is 'One row per company.';"
+              "comment on column marts.dim_customer.company_name is 'The company''s registered name.';"
+              "comment on column marts.mart_whale_curve.profit_rank is 'Rank by net profit, 1 = most profitable.'")
+    publish(s)
+    seen = _comments(s.serving)
+    assert seen[("dim_customer", None)] == "One row per company."
+    assert seen[("dim_customer", "company_name")] == "The company's registered name."
+    assert seen[("mart_whale_curve", "profit_rank")] == "Rank by net profit, 1 = most profitable."
+    assert seen[("mart_whale_curve", "net_profit")] is None  # no description, no comment
+    assert seen[("publish_log", None)] == "One row per publish of this serving copy: what a reader is looking at."
+    assert seen[("publish_log", "deliveries")].startswith("The landing deliveries")
+    change(s, "comment on column marts.dim_customer.company_name is 'Name in the chamber of commerce.'")
+    publish(s)
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        written = json.loads(con.execute("select arg_max(tables_written, published_at) from marts.publish_log").fetchone()[0])
+    assert written["dim_customer"] == "unchanged"
+    assert _comments(s.serving)[("dim_customer", "company_name")] == "Name in the chamber of commerce."

@@ -194,8 +194,37 @@ def test_readers_see_whole_snapshots_while_publishing(served):
     assert deliveries == ",".join(DELIVERIES[:2])
 
 
+def words(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _yaml_descriptions() -> dict[tuple[str, str | None], str]:
+    """(model, None) and (model, column) → description, read from the marts' YAML files themselves."""
+    import re
+
+    import yaml
+
+    from kansrijk.settings import REPO_ROOT
+
+    blocks = {m.group(1): m.group(2) for path in (REPO_ROOT / "models").rglob("*.md") for m in re.finditer(
+        r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", path.read_text(), re.S)}
+
+    def text(description: str) -> str:  # a description may be, or include, a docs block; spacing aside
+        return words(re.sub(r"{{\s*doc\(['\"](\w+)['\"]\)\s*}}", lambda m: blocks[m.group(1)], description))
+
+    out = {}
+    for path in (REPO_ROOT / "models" / "marts").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            if model.get("description"):
+                out[(model["name"], None)] = text(model["description"])
+            for col in model.get("columns", []):
+                if col.get("description"):
+                    out[(model["name"], col["name"])] = text(col["description"])
+    return out
+
+
 def test_bi_tool_reads_every_mart_through_sqlalchemy(served):
-    from sqlalchemy import MetaData, Table, create_engine, func, select
+    from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 
     _, _, s = served
     with duckdb.connect(str(s.serving), read_only=True) as con:
@@ -215,6 +244,13 @@ def test_bi_tool_reads_every_mart_through_sqlalchemy(served):
                 n = conn.execute(select(func.count()).select_from(table)).scalar_one()
                 assert len(rows) == min(n, 5), name
             assert conn.execute(select(func.count()).select_from(meta.tables["marts.dim_customer"])).scalar_one() == companies
+        # what the models' YAML says each mart and column means, as the BI tool reflects it
+        described = _yaml_descriptions()
+        inspector = inspect(engine)
+        for name in sorted(marts - {"publish_log"}):
+            assert words(inspector.get_table_comment(name, schema="marts")["text"]) == described[(name, None)], name
+            for col in inspector.get_columns(name, schema="marts"):
+                assert words(col["comment"]) == described.get((name, col["name"]), ""), (name, col["name"])
     finally:
         engine.dispose()
     # C1..C3, plus C4 and prospect A5 when the publishing test ran first (same module fixture)
