@@ -66,6 +66,7 @@ from pathlib import Path
 
 import duckdb
 
+from kansrijk.ingest.sql import _lit, _q
 from kansrijk.runtime import pause_point
 from kansrijk.settings import Settings
 
@@ -276,9 +277,8 @@ def _copy_descriptions(con: duckdb.DuckDBPyConnection) -> None:
 
 def _comment(con: duckdb.DuckDBPyConnection, table: str, column: str | None, text: str | None) -> None:
     """Set (or, with None, clear) the comment of a serving mart, or of one of its columns."""
-    target = f'marts."{table}"' + (f'."{column}"' if column else "")
-    literal = "NULL" if text is None else "'" + text.replace("'", "''") + "'"
-    con.execute(f"comment on {'column' if column else 'table'} {target} is {literal}")
+    target = f"marts.{_q(table)}" + (f".{_q(column)}" if column else "")
+    con.execute(f"comment on {'column' if column else 'table'} {target} is {'NULL' if text is None else _lit(text)}")
 
 
 def publish(settings: Settings, *, dbt_invocation_id: str | None = None) -> dict[str, int]:
