@@ -58,14 +58,40 @@ def console(quiet: bool) -> list[str]:
     return ["--log-level", "none"] if quiet else []
 
 
-def failures(results: dict) -> list[tuple[str, str]]:
-    """(unique_id, first line of the message) of every failed node in a run_results.json."""
+def failures(results: dict, warehouse: Path | None = None) -> list[tuple[str, str]]:
+    """(unique_id, first line of the message) of every failed node in a run_results.json.
+
+    With the warehouse, a failed `row_rules` test (macros/generic_tests.sql) says which of its rules
+    broke and on how many rows, instead of dbt's "Got 2 results": its query, run again read-only,
+    returns one row per broken rule."""
     out = []
     for r in results.get("results", []):
         if r.get("status") in FAILED:
             msg = (r.get("message") or "").strip().splitlines()
-            out.append((r["unique_id"], msg[0] if msg else r["status"]))
+            msg = msg[0] if msg else r["status"]
+            if warehouse is not None and r["unique_id"].startswith("test.kansrijk.row_rules_"):
+                msg = broken_rules(warehouse, r.get("compiled_code")) or msg
+            out.append((r["unique_id"], msg))
     return out
+
+
+def broken_rules(warehouse: Path, compiled: str | None, shown: int = 3) -> str | None:
+    """"broken rules: <rule> (<n> rows); ..." from a row_rules test's compiled query, or None when
+    the query cannot be run again (no warehouse, a temporary relation it read is gone)."""
+    if not compiled or not Path(warehouse).exists():
+        return None
+    import duckdb
+
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute(f"select rule, failing_rows from ({compiled}) as t order by rule").fetchall()
+    except duckdb.Error:
+        return None
+    if not rows:
+        return None
+    said = "; ".join(f"{rule} ({n} {'row' if n == 1 else 'rows'})" for rule, n in rows[:shown])
+    more = f"; and {len(rows) - shown} more" if len(rows) > shown else ""
+    return f"broken rules: {said}{more}"
 
 
 def warned(results: dict, prefix: str = "test.") -> list[tuple[str, str]]:
@@ -184,5 +210,6 @@ def run_dbt(s: Settings, *args: str, quiet: bool = False, target_path: Path | No
             said = str(outcome.exception).strip().splitlines()
             reason = said[0].strip() if said else type(outcome.exception).__name__
         command = " ".join(a for a in args[:2] if not a.startswith("-"))  # "build", "docs generate"
-        raise RefreshError(failure_sentence(command, failures(data), s.data_dir / "logs" / "dbt.log", reason, left_alone))
+        raise RefreshError(failure_sentence(command, failures(data, s.warehouse), s.data_dir / "logs" / "dbt.log",
+                                            reason, left_alone))
     return data.get("metadata", {}).get("invocation_id")

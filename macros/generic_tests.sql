@@ -57,3 +57,60 @@ left join {{ to }} as t on m.{{ column_name }} = t.{{ field }}
 where m.{{ column_name }} is not null and t.{{ field }} is null
 {% if where %} and ({{ where }}) {% endif %}
 {% endtest %}
+
+
+{#- Every row obeys the model's row rules, all checked in one pass over the model: one test node
+    per model instead of one per column and rule (each node costs dbt about 55 ms of its own work,
+    whatever the table's size, and each scans the table; docs/design.md, "Which tests run where").
+
+        not_null:         [column, ...] or {column, where}
+        accepted_values:  [{column, values, quote (default true), where}, ...]; nulls pass
+        accepted_range:   [{column, min_value, max_value, where}, ...]; bounds inclusive; nulls pass
+        expressions:      ["<SQL boolean>", ...] or {expression, where}; a null result fails
+
+    A rule's own `where` limits it to the rows that match; the test's `where` config limits all of
+    them. A failure returns one row per broken rule: the rule, as it reads, and how many rows break
+    it (kansrijk.dbt_cli reads these rows into the refresh's error message). -#}
+{% test row_rules(model, not_null=[], accepted_values=[], accepted_range=[], expressions=[]) %}
+{%- set rules = [] -%}
+{%- for r in not_null -%}
+    {%- set r = r if r is mapping else {'column': r} -%}
+    {%- do rules.append((r.column ~ ' is not null', r.column ~ ' is null', r.get('where'))) -%}
+{%- endfor -%}
+{%- for r in accepted_values -%}
+    {%- set quoted = [] -%}
+    {%- for v in r['values'] -%}
+        {%- do quoted.append("'" ~ (v | string | replace("'", "''")) ~ "'" if r.get('quote', true) else v | string) -%}
+    {%- endfor -%}
+    {%- set listed = quoted | join(', ') -%}
+    {%- do rules.append((r.column ~ ' in (' ~ listed ~ ')',
+                         r.column ~ ' is not null and ' ~ r.column ~ ' not in (' ~ listed ~ ')', r.get('where'))) -%}
+{%- endfor -%}
+{%- for r in accepted_range -%}
+    {%- set bounds, broken = [], [] -%}
+    {%- if r.get('min_value') is not none -%}
+        {%- do bounds.append(r.column ~ ' >= ' ~ r.min_value) -%}{%- do broken.append(r.column ~ ' < ' ~ r.min_value) -%}
+    {%- endif -%}
+    {%- if r.get('max_value') is not none -%}
+        {%- do bounds.append(r.column ~ ' <= ' ~ r.max_value) -%}{%- do broken.append(r.column ~ ' > ' ~ r.max_value) -%}
+    {%- endif -%}
+    {%- do rules.append((bounds | join(' and '),
+                         r.column ~ ' is not null and (' ~ broken | join(' or ') ~ ')', r.get('where'))) -%}
+{%- endfor -%}
+{%- for r in expressions -%}
+    {%- set r = r if r is mapping else {'expression': r} -%}
+    {%- do rules.append((r.expression, 'not coalesce((' ~ r.expression ~ '), false)', r.get('where'))) -%}
+{%- endfor -%}
+with counted as (
+    select
+    {%- for label, broken, where in rules %}
+        sum(case when {% if where %}({{ where }}) and {% endif %}({{ broken }}) then 1 else 0 end) as rule_{{ loop.index }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ model }}
+)
+{%- for label, broken, where in rules %}
+select '{{ (label ~ (' where ' ~ where if where else '')) | replace("'", "''") }}' as rule, rule_{{ loop.index }} as failing_rows
+from counted where rule_{{ loop.index }} > 0
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}
+{% endtest %}

@@ -123,7 +123,7 @@ def _failure(invocation) -> Exception:
         results = invocation.get_artifact("run_results.json")
     except Exception:  # dbt stopped before writing results (parse error, lock at start)
         results = {}
-    failed = failures(results)
+    failed = failures(results, _settings.warehouse)
     if failed and all(is_transient(m) for _, m in failed):
         return RuntimeError(f"dbt build hit a transient error (retried): {failed[0][1]}")
     if not failed:

@@ -486,3 +486,44 @@ def test_a_mart_off_raw_fails_its_reconciliation_test_by_name(published) -> None
     assert q(s.warehouse, f"select amount, model_total, raw_total from ({compiled}) as t") == [
         ("revenue", D("1734.56"), D("2454.56"))]
     assert sha256(s.serving) == serving_sha
+
+
+# ------------------------------------------------------------------ a broken row rule is named, with its rows
+
+def test_a_broken_row_rule_is_named_with_its_row_count(published) -> None:
+    """A model's row rules are one test (`row_rules`, macros/generic_tests.sql); when it fails, the
+    refresh's error names each broken rule and how many rows break it, not dbt's "Got 2 results".
+
+    Tampered in the built warehouse: dim_customer's first company (by key) gets lifecycle_status
+    'sleeping' and the next two a null segment_key; in mart_segment_scorecard one scored segment
+    gets historical_score 120, a gross margin 1.00 off revenue - cost of goods, and
+    has_customers = false (a segment without customers has no score). By hand: dim_customer breaks
+    two rules (1 row, 2 rows), the scorecard three (1 row each); its other rules still hold."""
+    s, _, serving_sha, _ = published
+    with duckdb.connect(str(s.warehouse)) as con:
+        keys = [r[0] for r in con.execute("select customer_key from marts.dim_customer order by customer_key limit 3").fetchall()]
+        con.execute(f"update marts.dim_customer set lifecycle_status = 'sleeping' where customer_key = '{keys[0]}'")
+        con.execute(f"update marts.dim_customer set segment_key = null where customer_key in ('{keys[1]}', '{keys[2]}')")
+        (segment,) = con.execute("select min(segment_key) from marts.mart_segment_scorecard "
+                                 "where has_customers and historical_score is not null").fetchone()
+        con.execute("update marts.mart_segment_scorecard set historical_score = 120, gross_margin = gross_margin + 1, "
+                    f"has_customers = false where segment_key = '{segment}'")
+    with pytest.raises(refresh_mod.RefreshError) as e:
+        run_dbt(s, "test", "--select", "test_name:row_rules,dim_customer",
+                "test_name:row_rules,mart_segment_scorecard", quiet=True)
+    results = last_results(s)
+    assert len(results["results"]) == 2
+    named = {("dim_customer" if "dim_customer" in uid else "scorecard"): msg
+             for uid, msg in failures(results, s.warehouse)}
+    assert named == {
+        "dim_customer": "broken rules: lifecycle_status in ('prospect', 'active', 'lapsed', 'ex_customer') (1 row); "
+                        "segment_key is not null (2 rows)",
+        "scorecard": "broken rules: gross_margin = revenue - cost_of_goods (1 row); "
+                     "historical_score >= 0 and historical_score <= 100 (1 row); "
+                     "historical_score is null where not has_customers (1 row)"}
+    first_uid, first_msg = failures(results, s.warehouse)[0]
+    assert str(e.value) == f"dbt test failed at {first_uid} ({first_msg}) and 1 more; the serving copy was left as it was."
+    # without the warehouse, dbt's own count of broken rules
+    assert sorted(m for _, m in failures(results)) == ["Got 2 results, configured to fail if != 0",
+                                                        "Got 3 results, configured to fail if != 0"]
+    assert sha256(s.serving) == serving_sha

@@ -328,7 +328,7 @@ def test_a_daily_run_tests_the_rows_it_wrote(built, tmp_path) -> None:
         whole = _test_results(s, "int_gl_entries")
     assert ids == [("E1", 1), ("E2", 2), ("E4", 2)]
     assert daily["unique"] == ("fail", 1)
-    assert daily["not_null"] == ("pass", 0)
+    assert daily["row_rules"] == ("pass", 0)  # entry_id not null on the written rows
     assert daily["sums_match"] == ("fail", 1)
     assert whole["unique"] == ("fail", 2)
 

@@ -3,7 +3,9 @@
     method's Hive tables (Parquet) cannot take them and fail with UNSUPPORTED_FEATURE. Here they
     are applied only to tables whose file_format is delta. The contracts' column names and types
     are still enforced (dbt compares them before the table is built), and every primary_key /
-    not_null constraint of a mart has its unique / not_null data test, which runs on Spark too. -#}
+    not_null column of a contract is in the not_null of its model's row_rules test, which runs on
+    Spark too (mart_customer_profitability, a view of fct_customer_pnl_monthly row for row: in the
+    fact's). -#}
 {% macro spark__persist_constraints(relation, model) %}
   {%- set contract_config = config.get('contract') -%}
   {% if contract_config.enforced and config.get('file_format') == 'delta' %}
