@@ -78,7 +78,7 @@ def test_no_var_changes_what_dbt_parses(tmp_path) -> None:
     a = parse(tmp_path, "defaults", None)
     b = parse(tmp_path, "changed", changed)
     kinds = ("nodes", "sources", "macros", "semantic_models", "metrics", "saved_queries", "unit_tests")
-    assert len(a["nodes"]) > 600
+    assert len(a["nodes"]) > 400  # every model, seed and data test: a whole parse, not a part
     for kind in kinds:
         assert a[kind].keys() == b[kind].keys(), kind
         differ = [uid for uid in a[kind] if scrub(a[kind][uid]) != scrub(b[kind][uid])]
