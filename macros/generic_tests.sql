@@ -10,19 +10,6 @@ where not coalesce(({{ expression }}), false)
 {% endtest %}
 
 
-{#- Values lie within [min_value, max_value]; nulls are left to not_null. -#}
-{% test accepted_range(model, column_name, min_value=none, max_value=none) %}
-select {{ column_name }} as out_of_range
-from {{ model }}
-where {{ column_name }} is not null
-  and (
-    false
-    {% if min_value is not none %} or {{ column_name }} < {{ min_value }} {% endif %}
-    {% if max_value is not none %} or {{ column_name }} > {{ max_value }} {% endif %}
-  )
-{% endtest %}
-
-
 {#- No two rows share the same combination of the given columns (a compound key). -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
 select {{ combination_of_columns | join(', ') }}, count(*) as n
