@@ -94,10 +94,30 @@ with counted as (
         sum(case when {% if where %}({{ where }}) and {% endif %}({{ broken }}) then 1 else 0 end) as rule_{{ loop.index }}{{ ',' if not loop.last }}
     {%- endfor %}
     from {{ model }}
+),
+
+-- the rules as rows, crossed with the one row of counts: `counted` is read once, also on engines
+-- that inline a CTE at every reference (Spark)
+rules as (
+    {%- for label, broken, where in rules %}
+    select {{ loop.index }} as rule_no, '{{ (label ~ (' where ' ~ where if where else '')) | replace("'", "''") }}' as rule
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+broken as (
+    select
+        rules.rule,
+        case rules.rule_no
+        {%- for label, broken, where in rules %}
+            when {{ loop.index }} then counted.rule_{{ loop.index }}
+        {%- endfor %}
+        end as failing_rows
+    from rules
+    cross join counted
 )
-{%- for label, broken, where in rules %}
-select '{{ (label ~ (' where ' ~ where if where else '')) | replace("'", "''") }}' as rule, rule_{{ loop.index }} as failing_rows
-from counted where rule_{{ loop.index }} > 0
-{% if not loop.last %}union all{% endif %}
-{%- endfor %}
+
+select rule, failing_rows
+from broken
+where failing_rows > 0
 {% endtest %}
