@@ -78,8 +78,14 @@ def quarantine_message(s: Settings, result) -> str | None:
 
 
 def dbt_build(s: Settings, dbt_vars: dict | None = None, full_refresh: bool = False, quiet: bool = False) -> str | None:
-    """dbt build: every model, seed and data test (not the unit tests); returns dbt's invocation id."""
-    return run_dbt(s, *build_args(dbt_vars, full_refresh), quiet=quiet)
+    """dbt build: every model, seed and data test (not the unit tests); returns dbt's invocation id.
+    When it passes, the loads it read are recorded as tested (kansrijk.ingest.raw.mark_tested)."""
+    from kansrijk.ingest.raw import loaded_through, mark_tested
+
+    through = loaded_through(s)
+    invocation_id = run_dbt(s, *build_args(dbt_vars, full_refresh), quiet=quiet)
+    mark_tested(s, through, invocation_id)
+    return invocation_id
 
 
 def publish(s: Settings, dbt_invocation_id: str | None = None) -> dict[str, int]:

@@ -10,6 +10,23 @@ where not coalesce(({{ expression }}), false)
 {% endtest %}
 
 
+{#- The key of a raw table is unique. On an incremental `dbt build` only the keys of the rows loaded
+    after the last whole-project build that passed (macros/incremental.sql,
+    raw_loads_tested_through) are checked, each against the whole table: a duplicate needs a row
+    loaded after its twin, and every earlier load passed this test in that build. A full refresh, a
+    standalone `dbt test` and Spark check every key. -#}
+{% test unique_raw_key(model, column_name) %}
+{%- set since = raw_loads_tested_through(model) %}
+select {{ column_name }}, count(*) as n
+from {{ model }}
+{%- if since is not none %}
+where {{ column_name }} in (select {{ column_name }} from {{ model }} where _loaded_at > {{ since }})
+{%- endif %}
+group by {{ column_name }}
+having count(*) > 1
+{% endtest %}
+
+
 {#- No two rows share the same combination of the given columns (a compound key). -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
 select {{ combination_of_columns | join(', ') }}, count(*) as n

@@ -111,6 +111,25 @@ left join (
 {%- endmacro %}
 
 
+{% macro raw_loads_tested_through(relation) -%}
+    {#- The newest load of raw whose key tests a whole-project build passed (raw._tested_loads,
+        written by kansrijk.ingest.raw.mark_tested), as a timestamp literal; none when the test must
+        read everything: a full refresh, a standalone `dbt test`, Spark, or no build passed yet. -#}
+    {%- if not execute or flags.FULL_REFRESH or flags.WHICH != 'build' or target.type == 'spark' -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set tested = adapter.get_relation(database=relation.database, schema=relation.schema, identifier='_tested_loads') -%}
+    {%- if tested is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set through = run_query('select max(tested_through) from ' ~ tested).columns[0].values()[0] -%}
+    {%- if through is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return("cast('" ~ through.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)") -}}
+{%- endmacro %}
+
+
 {% macro get_where_subquery(relation) -%}
     {#- dbt's get_where_subquery (the relation a data test reads), plus the placeholder
         `__rows_written_this_run__` in a test's `where` config (see rows_written_this_run). -#}

@@ -25,6 +25,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from kansrijk import settings as settings_mod
 from kansrijk.dbt_cli import DBT, build_args, failure_sentence, failures, log_file
+from kansrijk.ingest.raw import loaded_through, mark_tested
 from kansrijk.settings import REPO_ROOT
 from orchestration.ingest import landing_key
 from orchestration.resources import POOL, RETRY, KansrijkResource, data_failure, is_transient
@@ -147,11 +148,14 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
     s.temp_directory.mkdir(parents=True, exist_ok=True)
     # dbt's log file, which dagster-dbt keeps in the target folder, at the configured level
     args = [*build_args(json.loads(config.vars) if config.vars else None, config.full_refresh), *log_file(s)]
+    through = loaded_through(s)
     # The run's own target folder (the one `make run` uses): partial parsing is shared.
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=s.data_dir / "target")
     yield from invocation.stream()
     if not invocation.is_successful():
         raise _failure(invocation)
+    if not context.is_subset:  # a build of the whole project tested every load it read (as `make run`)
+        mark_tested(s, through, invocation.get_artifact("run_results.json").get("metadata", {}).get("invocation_id"))
 
 
 def keys_in_layer(name: str) -> list[AssetKey]:

@@ -527,3 +527,45 @@ def test_a_broken_row_rule_is_named_with_its_row_count(published) -> None:
     assert sorted(m for _, m in failures(results)) == ["Got 2 results, configured to fail if != 0",
                                                         "Got 3 results, configured to fail if != 0"]
     assert sha256(s.serving) == serving_sha
+
+
+# ------------------------------------------------------------------ raw keys: a daily build checks what was loaded since
+
+def test_a_daily_build_checks_the_raw_keys_loaded_since_the_last_tested_build(published) -> None:
+    """The key test of a raw table (`unique_raw_key`) checks, on an incremental `dbt build`, only the
+    keys of rows loaded after the last whole-project build that passed, each against the whole
+    table; `dbt test` checks every key; a build that fails does not move the mark.
+
+    The refresh of the published copy recorded its loads as tested: raw._tested_loads holds one
+    row, tested_through = the newest loaded_at of the ledger (W). Then two duplicates are put into
+    raw.erp_sales_invoices by hand: a copy of the first invoice (by id) loaded at W, as if an
+    earlier load had left it (a load the mark says was tested), and a copy of the second loaded at
+    W + 1 hour. The build's key test finds 1 duplicate key (the second invoice), `dbt test` 2; a
+    refresh then stops at that test, and the mark and the serving copy stay as they were."""
+    s, _, serving_sha, _ = published
+    with duckdb.connect(str(s.warehouse)) as con:
+        assert con.execute("select count(*), max(tested_through) = (select max(loaded_at) from raw._ingest_ledger "
+                           "where status = 'loaded') from raw._tested_loads").fetchall() == [(1, True)]
+        (w,) = con.execute("select max(tested_through) from raw._tested_loads").fetchall()[0]
+        first, second = [r[0] for r in con.execute(
+            "select invoice_id from raw.erp_sales_invoices order by invoice_id limit 2").fetchall()]
+        con.execute("insert into raw.erp_sales_invoices select * replace (? as _loaded_at) "
+                    "from raw.erp_sales_invoices where invoice_id = ?", [w, first])
+        con.execute("insert into raw.erp_sales_invoices select * replace (? + interval 1 hour as _loaded_at) "
+                    "from raw.erp_sales_invoices where invoice_id = ?", [w, second])
+
+    def key_test() -> tuple[str, int]:
+        (r,) = [r for r in last_results(s)["results"] if "unique_raw_key_erp_erp_sales_invoices" in r["unique_id"]]
+        return r["status"], r["failures"]
+
+    with pytest.raises(refresh_mod.RefreshError):
+        run_dbt(s, "build", "--select", "source:erp.erp_sales_invoices", quiet=True)
+    assert key_test() == ("fail", 1)
+    with pytest.raises(refresh_mod.RefreshError):
+        run_dbt(s, "test", "--select", "source:erp.erp_sales_invoices", quiet=True)
+    assert key_test() == ("fail", 2)
+    with pytest.raises(refresh_mod.RefreshError, match="unique_raw_key_erp_erp_sales_invoices"):
+        refresh_mod.refresh(s, log=lambda *_: None, quiet=True)
+    assert key_test() == ("fail", 1)
+    assert q(s.warehouse, "select count(*), max(tested_through) from raw._tested_loads") == [(1, w)]
+    assert sha256(s.serving) == serving_sha

@@ -311,3 +311,26 @@ def test_main_exits_1_on_quarantine(env, capsys) -> None:
     put(env, "2026-01-02", "erp_products.csv", GOOD_PRODUCTS)
     assert ingest.main() == 0
     assert "validation:" in capsys.readouterr().out
+
+
+def test_a_load_is_stamped_after_every_earlier_load_even_when_the_clock_is_behind(env) -> None:
+    """loaded_at only grows (kansrijk.ingest.raw.next_loaded_at): the raw key tests of a daily build
+    check the rows loaded after the last tested build, so a file loaded while the clock is behind
+    an earlier load must still count as later. The first load's stamp is moved a day into the
+    future (as if the clock had been set back since); what the next run records comes after it."""
+    load_good_products(env)
+    con = gx_duckdb.connect(settings.load().warehouse)
+    try:
+        con.execute("UPDATE raw._ingest_ledger SET loaded_at = loaded_at + INTERVAL 1 DAY")
+        (ahead,) = con.execute("SELECT max(loaded_at) FROM raw._ingest_ledger").fetchall()[0]
+    finally:
+        con.close()
+    put(env, "2026-01-02", "erp_sales_invoices.csv", invoices("I1;C1;2026-01-02;2026-02-01;EUR;web;false;R1"))
+    assert run().ok
+    # the run finds the products file again first (ledger row skipped_duplicate at ahead + 1 µs),
+    # then loads the invoices at ahead + 2 µs
+    assert query("SELECT file_path, status, loaded_at FROM raw._ingest_ledger ORDER BY loaded_at") == [
+        ("2026-01-01/erp_products.csv", "loaded", ahead),
+        ("2026-01-01/erp_products.csv", "skipped_duplicate", ahead + dt.timedelta(microseconds=1)),
+        ("2026-01-02/erp_sales_invoices.csv", "loaded", ahead + dt.timedelta(microseconds=2))]
+    assert query("SELECT DISTINCT _loaded_at FROM raw.erp_sales_invoices") == [(ahead + dt.timedelta(microseconds=2),)]

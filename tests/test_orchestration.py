@@ -162,6 +162,12 @@ def test_refresh_job_materializes_everything_and_publishes(refreshed):
         # four ERP customers C1..C4 (CRM accounts A1..A4 map onto them) + the CRM prospect A5
         assert json.loads(counts)["dim_customer"] == 5
         assert con.execute("select count(*) from marts.dim_customer").fetchone()[0] == 5
+    # the job's dbt build (the whole project, every test passed) recorded the loads it tested, as a
+    # refresh's does: the raw key tests of the next incremental build check only later loads
+    with duckdb.connect(str(s.warehouse), read_only=True) as con:
+        assert con.execute("select count(*), max(tested_through) = (select max(loaded_at) from raw._ingest_ledger "
+                           "where status = 'loaded'), max(dbt_invocation_id) from raw._tested_loads").fetchall() == [
+            (1, True, invocation)]
     # the run's dbt log follows KANSRIJK_DBT_LOG_LEVEL (none in the tests), as a refresh's does
     assert s.dbt_log_level == "none" and (s.data_dir / "target").is_dir()
     assert not (s.data_dir / "target" / "dbt.log").exists()

@@ -59,6 +59,7 @@ from kansrijk.ingest.raw import (
     connect,
     ensure_raw_schema,
     merge,
+    next_loaded_at,
 )
 from kansrijk.ingest.reading import Source, _csv_error, map_header, open_source
 from kansrijk.ingest.sql import _q
@@ -91,7 +92,7 @@ def quarantine(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, chec
 def ingest_file(con: duckdb.DuckDBPyConnection, s: Settings, f: LandingFile, validator, warnings: list[str],
                 manifest: Manifest | None = None) -> FileOutcome:
     label = f"{f.name} in delivery {f.delivery}"
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = next_loaded_at(con)
     if f.rejection:
         message = f"{label}: {f.rejection}."
         quarantine(con, s, f, None, message, now)

@@ -15,6 +15,11 @@ from kansrijk.settings import Settings
 
 STAGE_SCHEMA = "_stage"
 LEDGER = "raw._ingest_ledger"
+# Up to which load the raw tables' key tests have passed: one row per successful dbt build of the
+# whole project, the newest ledger loaded_at it saw (tested_through). An incremental build's key
+# test of a raw table checks the keys of the rows loaded after it against the whole table
+# (macros/generic_tests.sql, unique_raw_key; docs/design.md, "Which tests run where").
+TESTED = "raw._tested_loads"
 MEM_STAGE = "_kansrijk_stage"  # in-memory database attached to the ingest connection
 # A large staged file is appended to raw without keeping the file's row order (each row keeps its
 # file row in `_row`; nothing reads raw in physical order). In order, DuckDB's parallel append
@@ -37,6 +42,37 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         f"CREATE TABLE IF NOT EXISTS {LEDGER} (file_path VARCHAR, checksum VARCHAR, delivery VARCHAR, "
         "table_name VARCHAR, rows BIGINT, loaded_at TIMESTAMP, status VARCHAR, error VARCHAR)"
     )
+
+
+def next_loaded_at(con: duckdb.DuckDBPyConnection) -> dt.datetime:
+    """The ``loaded_at`` of a file loaded now: the clock (UTC), but always after every earlier load,
+    so that "loaded after a tested build" (``TESTED``) holds even when the clock was set back."""
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    last = con.execute(f"SELECT max(loaded_at) FROM {LEDGER}").fetchall()[0][0]
+    return max(now, last + dt.timedelta(microseconds=1)) if last is not None else now
+
+
+def loaded_through(s: Settings) -> dt.datetime | None:
+    """The newest ``loaded_at`` of a loaded file: what a dbt build starting now reads."""
+    if not s.warehouse.exists():
+        return None
+    with duckdb.connect(str(s.warehouse), read_only=True) as con:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+                           "AND table_name = '_ingest_ledger'").fetchall()[0][0]:
+            return None
+        return con.execute(f"SELECT max(loaded_at) FROM {LEDGER} WHERE status = 'loaded'").fetchall()[0][0]
+
+
+def mark_tested(s: Settings, through: dt.datetime | None, dbt_invocation_id: str | None) -> None:
+    """Record that a dbt build of the whole project, every data test passed, read the loads up to
+    ``through`` (``loaded_through`` before it started)."""
+    if through is None:
+        return
+    with duckdb.connect(str(s.warehouse)) as con:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {TESTED} (tested_through TIMESTAMP, dbt_invocation_id VARCHAR, "
+                    "recorded_at TIMESTAMP)")
+        con.execute(f"INSERT INTO {TESTED} VALUES (?, ?, ?)",
+                    [through, dbt_invocation_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
 
 
 def engine_config() -> dict[str, str]:
