@@ -69,7 +69,7 @@ def failures(results: dict, warehouse: Path | None = None) -> list[tuple[str, st
         if r.get("status") in FAILED:
             msg = (r.get("message") or "").strip().splitlines()
             msg = msg[0] if msg else r["status"]
-            if warehouse is not None and r["unique_id"].startswith("test.kansrijk.row_rules_"):
+            if warehouse is not None and r["unique_id"].split(".")[2].startswith(("row_rules_", "source_row_rules_")):
                 msg = broken_rules(warehouse, r.get("compiled_code")) or msg
             out.append((r["unique_id"], msg))
     return out

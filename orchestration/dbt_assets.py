@@ -116,7 +116,7 @@ class DbtBuildConfig(Config):
     full_refresh: bool = False  # rebuild incremental models from scratch
 
 
-def _failure(invocation) -> Exception:
+def _failure(invocation, warehouse: Path) -> Exception:
     """A data failure (failed test, model error) or, for a locked/unreadable file, a retryable error.
 
     The failed nodes and the sentence come from kansrijk.dbt_cli, as for `make run`."""
@@ -124,7 +124,7 @@ def _failure(invocation) -> Exception:
         results = invocation.get_artifact("run_results.json")
     except Exception:  # dbt stopped before writing results (parse error, lock at start)
         results = {}
-    failed = failures(results, _settings.warehouse)
+    failed = failures(results, warehouse)
     if failed and all(is_transient(m) for _, m in failed):
         return RuntimeError(f"dbt build hit a transient error (retried): {failed[0][1]}")
     if not failed:
@@ -153,7 +153,7 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=s.data_dir / "target")
     yield from invocation.stream()
     if not invocation.is_successful():
-        raise _failure(invocation)
+        raise _failure(invocation, s.warehouse)
     if not context.is_subset:  # a build of the whole project tested every load it read (as `make run`)
         mark_tested(s, through, invocation.get_artifact("run_results.json").get("metadata", {}).get("invocation_id"))
 
