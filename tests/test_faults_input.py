@@ -488,6 +488,32 @@ def test_a_mart_off_raw_fails_its_reconciliation_test_by_name(published) -> None
     assert sha256(s.serving) == serving_sha
 
 
+def test_the_invoice_line_reconciliation_converts_other_currencies_on_its_own(published) -> None:
+    """The raw side of the invoice-line reconciliation converts invoices in other currencies itself.
+    Raw is changed behind the models' back (they still hold everything at 1): I2 (2025-03-06) in
+    ' usd ', I6 (2025-04-02) in USD, I3 (2025-03-07) in GBP, the credit note I5 in CHF; the seed
+    gets USD 2025-03 0.90, USD without a month 0.95 and GBP without a month 1.17 (none for CHF).
+    By hand (module docstring for the lines):
+      revenue  1150.00 (I1, EUR) + 1234.56 x 0.95 = 1172.83 (I6) + 800.00 x 0.90 = 720.00 (I2)
+               + 0 (I5, no rate) + 200.00 x 1.17 = 234.00 (I3) + 70.00 (orphan I9, at 1) = 3346.83
+      cost     670.00 + 1000.00 x 0.95 = 950.00 + 500.00 x 0.90 = 450.00 + 0 + 150.00 x 1.17 = 175.50
+               + 40.00 = 2285.50
+    against the mart's 2454.56 and 1760.00 (670 + 1000 + 500 - 600 + 150 + 40); the 7 lines still
+    match, so that identity holds."""
+    s, _, _, _ = published
+    name = "revenue_cost_of_goods_and_lines_of_mart_customer_profitability_equal_raw_invoice_lines"
+    with duckdb.connect(str(s.warehouse)) as con:
+        for invoice, currency in (("I2", " usd "), ("I6", "USD"), ("I3", "GBP"), ("I5", "CHF")):
+            con.execute("update raw.erp_sales_invoices set currency = ? where invoice_id = ?", [currency, invoice])
+        con.execute("insert into reference.currency_rates (currency, month, eur_per_unit) "
+                    "values ('USD', date '2025-03-01', 0.90), ('USD', null, 0.95), ('GBP', null, 1.17)")
+    with pytest.raises(refresh_mod.RefreshError):
+        run_dbt(s, "test", "--select", name, quiet=True)
+    (result,) = last_results(s)["results"]
+    assert q(s.warehouse, f"select amount, model_total, raw_total from ({result['compiled_code']}) as t order by 1") == [
+        ("cost_of_goods", D("1760.00"), D("2285.50")), ("revenue", D("2454.56"), D("3346.83"))]
+
+
 # ------------------------------------------------------------------ a broken row rule is named, with its rows
 
 def test_a_broken_row_rule_is_named_with_its_row_count(published) -> None:
