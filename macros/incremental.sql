@@ -99,9 +99,16 @@ left join (
     row, so its tests read all of it either way. Whole-table identities (sums_match) do not carry
     the placeholder: they stay cheap aggregates over the whole table. -#}
 
+{% macro tests_read_everything() -%}
+    {#- True when every data test reads its whole table: a full refresh, a command other than
+        `dbt build` (a standalone `dbt test`), and Spark (plain tables, no bookkeeping). -#}
+    {{- return(flags.FULL_REFRESH or flags.WHICH != 'build' or target.type == 'spark') -}}
+{%- endmacro %}
+
+
 {% macro rows_written_this_run(tested_node_id) -%}
     {#- The filter for the rows this invocation wrote, or none when the test must read everything. -#}
-    {%- if flags.FULL_REFRESH or flags.WHICH != 'build' or target.type == 'spark' -%}
+    {%- if tests_read_everything() -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- if tested_node_id is none or tested_node_id not in (selected_resources or []) -%}
@@ -115,7 +122,7 @@ left join (
     {#- The newest load of raw whose key tests a whole-project build passed (raw._tested_loads,
         written by kansrijk.ingest.raw.mark_tested), as a timestamp literal; none when the test must
         read everything: a full refresh, a standalone `dbt test`, Spark, or no build passed yet. -#}
-    {%- if not execute or flags.FULL_REFRESH or flags.WHICH != 'build' or target.type == 'spark' -%}
+    {%- if not execute or tests_read_everything() -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set tested = adapter.get_relation(database=relation.database, schema=relation.schema, identifier='_tested_loads') -%}
