@@ -7,8 +7,8 @@
 {%- set money = ['revenue', 'discounts', 'cost_of_goods', 'gross_margin'] + categories + ['cost_to_serve', 'net_profit'] %}
 {%- set ratios = categories + ['cost_to_serve', 'gross_margin', 'net_profit', 'discounts'] %}
 -- the months summed per customer and year first (6.8 M customer-months of the 100k benchmark to
--- 0.5 M customer-years), so that the segments count customers with count(*), not count(distinct)
--- over the months twice
+-- 0.5 M customer-years), and the whole history read from the customer totals, so that the segments
+-- count customers with count(*), not count(distinct) over the months
 with customer_years as (
 
     select
@@ -31,20 +31,6 @@ yearly as (
 
 ),
 
-customers_all as (
-
-    select
-        segment_key,
-        customer_key,
-        max(has_lines) as has_lines,
-        {%- for m in money %}
-        sum({{ m }}) as {{ m }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from yearly
-    group by segment_key, customer_key
-
-),
-
 by_period as (
 
     -- customers: accounts with invoice lines in the period; accounts with cost only (prospects,
@@ -62,15 +48,16 @@ by_period as (
 
     union all
 
+    -- the whole history: the customer totals (every customer of the months above, once)
     select
         segment_key,
         'all' as period,
-        cast(sum(has_lines) as bigint) as customers,
-        cast(count(*) - sum(has_lines) as bigint) as cost_only_accounts,
+        cast(count(case when invoice_lines > 0 then 1 end) as bigint) as customers,
+        cast(count(*) - count(case when invoice_lines > 0 then 1 end) as bigint) as cost_only_accounts,
         {%- for m in money %}
         sum({{ m }}) as {{ m }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from customers_all
+    from {{ ref('mart_customer_profitability_total') }}
     group by segment_key
 
 ),
