@@ -214,8 +214,8 @@ left join (
 
 {% macro month_partitioned_code() -%}
     {#- The SQL of every month-partitioned model and of int_months_fingerprinted, in one string: a
-        month-partitioned model reads the others (allocations read the spread, the P&L the
-        allocations), so a new version of any of them rebuilds every month of all of them, not only
+        month-partitioned model reads the others (the P&L reads the allocations, the cost center
+        sums read them too), so a new version of any of them rebuilds every month of all of them, not only
         of the one that changed. Empty when the graph is not loaded (parsing, dbt unit tests). -#}
     {%- set codes = [] -%}
     {%- if execute -%}

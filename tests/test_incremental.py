@@ -349,7 +349,6 @@ def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -
     db, _, _ = built
     with duckdb.connect(str(db), read_only=True) as con:
         for table, expected in (("intermediate.int_cost_drivers_aggregated", {"2024-12", "2025-01", "2025-03"}),
-                                ("intermediate.int_cost_pools_spread", {"2025-01", "2025-03"}),
                                 ("intermediate.int_cost_allocations_unioned", {"2025-01", "2025-03"}),
                                 ("intermediate.int_cost_center_months_allocated", {"2025-01", "2025-03"}),
                                 ("core.fct_customer_pnl_monthly", {"2024-12", "2025-01", "2025-03"})):
@@ -360,12 +359,12 @@ def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -
             assert (rebuilt, kept) == (expected, {"2025-02"}), table
 
 
-MONTH_PARTITIONED = ("intermediate.int_cost_pools_spread", "intermediate.int_cost_allocations_unioned",
+MONTH_PARTITIONED = ("intermediate.int_cost_allocations_unioned",
                      "intermediate.int_cost_center_months_allocated", "core.fct_customer_pnl_monthly")
 
 
 def test_month_partitioned_tables_of_an_older_version_are_rebuilt_in_full(built, tmp_path) -> None:
-    """A warehouse built by a version before the month partitioning has these four tables without
+    """A warehouse built by a version before the month partitioning has these three tables without
     `inputs_fingerprint` and `built_at`. The next incremental run must rebuild them in full, not
     append every month on top of the old rows (which doubled them): afterwards each equals the full
     refresh, row for row."""

@@ -1,6 +1,6 @@
 {#- One row per customer_key × month × driver: the volume of each cost driver the customer caused
     that month, each from its own source (`campaigns`: a fraction, see its CTE). The allocation
-    (int_cost_pools_spread) spreads a cost pool over customers by their share of its driver in
+    (int_cost_allocations_unioned) spreads a cost pool over customers by their share of its driver in
     the pool's month. Volumes are never negative. Sources are aggregated to customer × month before anything is joined to them.
     Every run selects every month; only the months whose volumes changed are written (strategy
     `changed_months`, macros/incremental.sql), each row with the `built_at` of the run that wrote it. -#}

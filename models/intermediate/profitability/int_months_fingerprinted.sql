@@ -1,7 +1,7 @@
 {#- One row per month seen in the cost pools, driver volumes, direct cost or sales aggregates: a
     fingerprint of what the month-partitioned models read for that month (macros/incremental.sql,
     docs/design.md "Incremental refresh"). `costs_fingerprint` covers the cost allocation
-    (int_cost_pools_spread, int_cost_allocations_unioned): the month's pools, driver volumes and
+    (int_cost_allocations_unioned, which spreads the pools): the month's pools, driver volumes and
     direct cost. `pnl_fingerprint` adds the month's sales aggregates (fct_customer_pnl_monthly).
     A late correction of an old month, a customer mapped to another key or a changed seed changes
     the fingerprint of the months it touches, and only those months are rebuilt. -#}
