@@ -5,12 +5,14 @@
     `source_loaded_at`, and those whose account now maps to another customer_key (an account
     linked to its ERP customer later); a remapped activity gets this run's time as its
     `source_loaded_at`, so the aggregates built from it see the change. `prior_customer_key` is
-    the customer a rebuilt activity had before the run. -#}
+    the customer a rebuilt activity had before the run. Only the columns a model downstream reads
+    (and `account_id`, which the remapping compares) are kept: the outcome, date and owner stay in
+    staging; `sync_all_columns` drops them from a table built by an older version. -#}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='activity_id',
-    on_schema_change='append_new_columns'
+    on_schema_change='sync_all_columns'
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key']) %}
 {#- The activities are read where they are used, not as a CTE: DuckDB materializes a CTE read more
@@ -47,11 +49,8 @@ built as (
         a.account_id,
         i.customer_key,
         a.activity_type,
-        a.outcome,
-        a.activity_date,
         {{ month_of('a.activity_date') }} as month,
         a.duration_minutes,
-        a.owner,
         a.is_deleted,
         {%- if incremental %}
         case when a.activity_id in (select activity_id from loaded) then a.loaded_at

@@ -4,24 +4,22 @@
     reads it from here.
 
     Incremental (macros/incremental.sql): a run rebuilds the entries loaded after the newest
-    `source_loaded_at` (a corrected entry is reloaded with its delivery). -#}
+    `source_loaded_at` (a corrected entry is reloaded with its delivery). Only the columns a model
+    downstream reads are kept (like int_sales_lines): posting date, GL account and its name and the
+    description stay in staging; `sync_all_columns` drops them from a table built by an older version. -#}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='entry_id',
-    on_schema_change='append_new_columns'
+    on_schema_change='sync_all_columns'
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at']) %}
 select
     entry_id,
-    posting_date,
     {{ month_of('posting_date') }} as month,
-    gl_account,
-    gl_account_name,
     coalesce(cost_center, '{{ var("profitability_missing_cost_center") }}') as cost_center,
     'erp:' || customer_id as customer_key,
     amount,
-    description,
     is_deleted,
     loaded_at as source_loaded_at,
     {{ built_at() }} as built_at

@@ -3,12 +3,15 @@
 
     Incremental (macros/incremental.sql): a run rebuilds the shipments loaded after the newest
     `source_loaded_at` and those whose invoice header was (re)loaded since (the customer may come
-    from it); `prior_customer_key` is the customer a rebuilt shipment had before the run. -#}
+    from it); `prior_customer_key` is the customer a rebuilt shipment had before the run.
+    Only the columns a model downstream reads are kept (like int_sales_lines): the invoice id, ship
+    date and package count stay in staging; `sync_all_columns` drops them from a table built by an
+    older version. -#}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='shipment_id',
-    on_schema_change='append_new_columns'
+    on_schema_change='sync_all_columns'
 ) }}
 {%- set incremental = incremental_ready(['source_loaded_at', 'prior_customer_key']) %}
 {#- Shipments and invoices are read where they are used, not as CTEs: DuckDB materializes a CTE
@@ -31,11 +34,8 @@ built as (
 
     select
         s.shipment_id,
-        s.invoice_id,
         'erp:' || coalesce(s.customer_id, i.customer_id) as customer_key,
-        s.ship_date,
         {{ month_of('s.ship_date') }} as month,
-        s.package_count,
         coalesce(s.is_express, false) as is_express,
         s.freight_cost,
         s.is_deleted,
