@@ -420,6 +420,29 @@ def test_driver_volumes_write_the_months_that_differ(built, tmp_path) -> None:
     assert months == [("2024-12", True), ("2025-01", False), ("2025-02", True), ("2025-03", True)]
 
 
+def test_a_run_drops_the_relations_of_removed_models(built, tmp_path) -> None:
+    """A warehouse built by an older version holds tables of models this version no longer has (here
+    int_cost_pools_spread, whose spread now runs inside the allocation, and a made-up mart view).
+    After the next run, even of one model, they are gone (macros/removed_models.sql); every
+    relation this version builds, raw and a schema of the user's own stay as they were."""
+    db, _, _ = built
+    listing = ("select schema_name || '.' || table_name from duckdb_tables() union all "
+               "select schema_name || '.' || view_name from duckdb_views() where not internal order by 1")
+    with warehouse_copy(db, tmp_path) as s:
+        with duckdb.connect(str(s.warehouse)) as con:
+            before = [r[0] for r in con.execute(listing).fetchall()]
+            con.execute("create table intermediate.int_cost_pools_spread as "
+                        "select customer_key, month from intermediate.int_cost_drivers_aggregated")
+            con.execute("create view marts.mart_customer_profitability_old as select 1 as customer_key")
+            con.execute("create table raw.erp_notes as select 'kept' as note")
+            con.execute("create schema analyst; create table analyst.my_list as select 'kept' as note")
+        refresh_mod.run_dbt(s, "run", "--select", "int_gl_entries", quiet=True)
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            after = [r[0] for r in con.execute(listing).fetchall()]
+    assert "intermediate.int_cost_drivers_aggregated" in before and "marts.mart_customer_profitability" in before
+    assert after == sorted(before + ["analyst.my_list", "raw.erp_notes"])
+
+
 def test_a_rate_corrected_after_the_lines_were_built_stops_the_build(built, tmp_path) -> None:
     """assert_currency_rates_unchanged_since_lines_were_built on the incrementally built warehouse
     (every invoice in EUR, its lines converted at 1), with by hand:
