@@ -28,3 +28,18 @@
 {% macro spark__integers(first, last) -%}
     explode(sequence(cast({{ first }} as bigint), cast({{ last }} as bigint)))
 {%- endmacro %}
+
+{#- days(first_day, last_day): one row per day from first_day to last_day (inclusive), as a
+    select-list expression like month_starts. The time spine's 25,567 days this way took 5.8 s of
+    Spark's planning as dbt's date_spine (a cross join of powers of two, then a filter). -#}
+{% macro days(first_day, last_day) -%}
+    {{ return(adapter.dispatch('days', 'kansrijk')(first_day, last_day)) }}
+{%- endmacro %}
+
+{% macro default__days(first_day, last_day) -%}
+    cast(unnest(generate_series(cast({{ first_day }} as date), cast({{ last_day }} as date), interval 1 day)) as date)
+{%- endmacro %}
+
+{% macro spark__days(first_day, last_day) -%}
+    explode(sequence(cast({{ first_day }} as date), cast({{ last_day }} as date), interval 1 day))
+{%- endmacro %}

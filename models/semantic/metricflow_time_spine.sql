@@ -3,11 +3,4 @@
     wide on purpose: public logs such as CDNOW are from 1997, plans run decades ahead. -#}
 {{ config(materialized='table', schema='semantic') }}
 
-with days as (
-
-    {{ dbt.date_spine('day', "cast('1990-01-01' as date)", "cast('2060-01-01' as date)") }}
-
-)
-
-select cast(date_day as date) as date_day
-from days
+select {{ days("'1990-01-01'", "'2059-12-31'") }} as date_day
