@@ -3,7 +3,9 @@
 Asserts only that the run completes and that result.json carries every figure as a positive
 number; the figures themselves depend on the machine and the scale (`make bench` reports them at
 100,000 customers, `make bench CUSTOMERS=10000` is the small preset). The smoke runs every phase of
-the benchmark on a set small enough that it costs less than one demo refresh in `make test`.
+the benchmark but (e), the refresh with nothing new (`--no-rerun`: one more build, calling the same
+refresh steps as the daily one), on a set small enough that it costs less than one demo refresh in
+`make test`.
 One year is also a short history for the CLV fit: it fits a + b < 1 (BG/NBD), where the closed
 form of a new customer's expected purchases fails; before kansrijk.clv computed it as a Beta
 mixture, this run stopped at a clv_tracking test (tests/test_clv.py has the figures).
@@ -34,7 +36,7 @@ def test_bench_runs_end_to_end(tmp_path) -> None:
     env["KANSRIJK_TEMP_DIRECTORY"] = str(tmp_path / "tmp")
     env.update(refresh_environment())
     out = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--customers", str(CUSTOMERS),
-                          "--years", str(YEARS), "--data-dir", str(tmp_path)], env=env, cwd=REPO, capture_output=True, text=True, timeout=1800)
+                          "--years", str(YEARS), "--data-dir", str(tmp_path), "--no-rerun"], env=env, cwd=REPO, capture_output=True, text=True, timeout=1800)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     result = json.loads((tmp_path / "bench" / "result.json").read_text())
     for k in KEYS:
