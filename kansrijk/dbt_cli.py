@@ -183,12 +183,52 @@ def _release_warehouse() -> None:
     env.close()
 
 
+# What dbt builds relations of; a relation of any other name in their schemas is left over.
+BUILT_RESOURCES = ("model", "seed", "snapshot")
+
+
+def drop_removed_relations(s: Settings, manifest: Path) -> list[str]:
+    """Drop the tables and views of models the project no longer has; return them as schema.name.
+
+    dbt never drops the relation of a removed model: an upgraded warehouse would keep it for good,
+    taking disk space, read by nobody and, in `marts`, published with the figures of its last build
+    (docs/design.md, "Upgrading a warehouse"). Dropped: every table or view in a schema the
+    project builds into (staging, intermediate, core, marts, semantic, reference) whose name no
+    enabled model or seed of ``manifest`` (the manifest.json of the dbt command that just passed)
+    has. Other schemas (``raw``, written by the ingest, or an analyst's own) are never read here.
+    """
+    nodes = json.loads(manifest.read_text()).get("nodes", {}).values()
+    built: dict[str, set[str]] = {}
+    for n in nodes:
+        if n.get("resource_type") in BUILT_RESOURCES and n.get("config", {}).get("materialized") != "ephemeral":
+            built.setdefault(n["schema"].lower(), set()).add((n.get("alias") or n["name"]).lower())
+    if not built:
+        return []
+    import duckdb
+
+    def q(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    dropped = []
+    with duckdb.connect(str(s.warehouse)) as con:
+        found = con.execute(
+            "select schema_name, table_name, 'table' from duckdb_tables() where database_name = current_database()"
+            " union all select schema_name, view_name, 'view' from duckdb_views()"
+            " where not internal and database_name = current_database() order by 1, 2").fetchall()
+        for schema, name, kind in found:
+            if schema.lower() in built and name.lower() not in built[schema.lower()]:
+                con.execute(f"drop {kind} if exists {q(schema)}.{q(name)}")
+                dropped.append(f"{schema}.{name}")
+    return dropped
+
+
 def run_dbt(s: Settings, *args: str, quiet: bool = False, target_path: Path | None = None,
             left_alone: str = LEFT_ALONE) -> str | None:
     """Run a dbt command against the warehouse, in this process; return its invocation id or raise RefreshError.
 
     In this process rather than a `dbt` child: no second Python start and import of dbt, and one
-    parse serves every command of the process (see :func:`parsed_project`).
+    parse serves every command of the process (see :func:`parsed_project`). After a `dbt run` or
+    `dbt build` that passed, the relations of removed models are dropped (:func:`drop_removed_relations`).
     """
     from dbt.cli.main import dbtRunner
 
@@ -212,4 +252,8 @@ def run_dbt(s: Settings, *args: str, quiet: bool = False, target_path: Path | No
         command = " ".join(a for a in args[:2] if not a.startswith("-"))  # "build", "docs generate"
         raise RefreshError(failure_sentence(command, failures(data, s.warehouse), s.data_dir / "logs" / "dbt.log",
                                             reason, left_alone))
+    if args and args[0] in ("run", "build") and (target / "manifest.json").exists():
+        for relation in drop_removed_relations(s, target / "manifest.json"):
+            if not quiet:
+                print(f"kansrijk: dropped {relation}: no model or seed of this project builds it any more")
     return data.get("metadata", {}).get("invocation_id")

@@ -24,7 +24,7 @@ from dagster import AssetExecutionContext, AssetKey, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import DBT, build_args, failure_sentence, failures, log_file
+from kansrijk.dbt_cli import DBT, build_args, drop_removed_relations, failure_sentence, failures, log_file
 from kansrijk.ingest.raw import loaded_through, mark_tested
 from kansrijk.settings import REPO_ROOT
 from orchestration.ingest import landing_key
@@ -156,6 +156,8 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
         raise _failure(invocation, s.warehouse)
     if not context.is_subset:  # a build of the whole project tested every load it read (as `make run`)
         mark_tested(s, through, invocation.get_artifact("run_results.json").get("metadata", {}).get("invocation_id"))
+    for relation in drop_removed_relations(s, s.data_dir / "target" / "manifest.json"):  # as run_dbt does
+        context.log.info(f"dropped {relation}: no model or seed of this project builds it any more")
 
 
 def keys_in_layer(name: str) -> list[AssetKey]:

@@ -423,8 +423,8 @@ def test_driver_volumes_write_the_months_that_differ(built, tmp_path) -> None:
 def test_a_run_drops_the_relations_of_removed_models(built, tmp_path) -> None:
     """A warehouse built by an older version holds tables of models this version no longer has (here
     int_cost_pools_spread, whose spread now runs inside the allocation, and a made-up mart view).
-    After the next run, even of one model, they are gone (macros/removed_models.sql); every
-    relation this version builds, raw and a schema of the user's own stay as they were."""
+    After the next run, even of one model, they are gone (kansrijk.dbt_cli.drop_removed_relations);
+    every relation this version builds, raw and a schema of the user's own stay as they were."""
     db, _, _ = built
     listing = ("select schema_name || '.' || table_name from duckdb_tables() union all "
                "select schema_name || '.' || view_name from duckdb_views() where not internal order by 1")
