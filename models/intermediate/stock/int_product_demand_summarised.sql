@@ -48,8 +48,10 @@ period_stats as (
 
     select
         product_id,
-        sum(cast(demand_qty as double)) as demand_qty_sum,
-        sum(cast(demand_qty as double) * cast(demand_qty as double)) as demand_qty_sum_squares,
+        -- summed as decimals, then made doubles: a sum of doubles differs in its last digits with
+        -- the order of addition, so the same data gave other marts from run to run
+        cast(sum(demand_qty) as double) as demand_qty_sum,
+        cast(sum(cast(demand_qty as decimal(38, 4)) * cast(demand_qty as decimal(38, 4))) as double) as demand_qty_sum_squares,
         count(case when demand_qty > 0 then 1 end) as periods_with_demand
     from periods
     group by product_id

@@ -60,7 +60,9 @@ cells as (
         frequency,
         floor(recency_weeks) as recency_weeks,
         count(*) as customers,
-        avg(prob_alive) as avg_prob_alive
+        -- averaged as a decimal: a sum of doubles differs in its last digits with the order of
+        -- addition, so the same data gave another matrix from run to run
+        avg(cast(prob_alive as decimal(38, 18))) as avg_prob_alive
     from customers
     where frequency <= {{ cap }}
     group by frequency, floor(recency_weeks)

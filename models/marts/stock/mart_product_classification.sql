@@ -74,7 +74,8 @@ flagged as (
         b.customer_key,
         -- shares are of the margin the product earns on the customers it earns margin on, so
         -- every share lies in 0..100 % (a customer on whom it loses money adds nothing)
-        case when b.gross_margin > 0 then cast(b.gross_margin as double) else 0.0 end as positive_margin,
+        -- a decimal, summed exactly below (a sum of doubles differs in its last digits from run to run)
+        case when b.gross_margin > 0 then b.gross_margin else 0 end as positive_margin,
         t.segment_key is not null as is_top_segment,
         coalesce(r.clv_position <= greatest(1, ceiling(r.clv_customers * {{ var('stock_top_clv_pct') }} / 100.0)), false)
             as is_top_clv,
@@ -94,10 +95,10 @@ shares as (
     select
         product_id,
         sum(positive_margin) as positive_margin,
-        sum(case when is_top_segment then positive_margin else 0.0 end) as top_segment_margin,
-        sum(case when is_top_clv then positive_margin else 0.0 end) as top_clv_margin,
-        sum(case when is_loss_making then positive_margin else 0.0 end) as loss_making_margin,
-        sum(case when is_at_risk then positive_margin else 0.0 end) as at_risk_margin
+        sum(case when is_top_segment then positive_margin else 0 end) as top_segment_margin,
+        sum(case when is_top_clv then positive_margin else 0 end) as top_clv_margin,
+        sum(case when is_loss_making then positive_margin else 0 end) as loss_making_margin,
+        sum(case when is_at_risk then positive_margin else 0 end) as at_risk_margin
     from flagged
     group by product_id
 
@@ -107,10 +108,10 @@ share_pct as (
 
     select
         product_id,
-        case when positive_margin > 0 then 100.0 * top_segment_margin / positive_margin end as top_segment_margin_pct,
-        case when positive_margin > 0 then 100.0 * top_clv_margin / positive_margin end as top_clv_margin_pct,
-        case when positive_margin > 0 then 100.0 * loss_making_margin / positive_margin end as loss_making_margin_pct,
-        case when positive_margin > 0 then 100.0 * at_risk_margin / positive_margin end as at_risk_margin_pct
+        case when positive_margin > 0 then 100.0 * cast(top_segment_margin as double) / cast(positive_margin as double) end as top_segment_margin_pct,
+        case when positive_margin > 0 then 100.0 * cast(top_clv_margin as double) / cast(positive_margin as double) end as top_clv_margin_pct,
+        case when positive_margin > 0 then 100.0 * cast(loss_making_margin as double) / cast(positive_margin as double) end as loss_making_margin_pct,
+        case when positive_margin > 0 then 100.0 * cast(at_risk_margin as double) / cast(positive_margin as double) end as at_risk_margin_pct
     from shares
 
 ),

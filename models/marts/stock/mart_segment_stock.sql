@@ -16,7 +16,9 @@ segment_demand as (
     select
         product_id,
         coalesce(segment_key, 'unknown') as segment_key,
-        greatest(sum(cast(demand_qty as double)), 0.0) as demand_qty
+        -- quantities and amounts stay decimals, summed exactly, here and below: a sum of doubles
+        -- differs in its last digits with the order of addition, so the same data gave another mart
+        greatest(sum(demand_qty), 0) as demand_qty
     from buyers
     group by product_id, coalesce(segment_key, 'unknown')
 
@@ -27,7 +29,7 @@ product_shares as (
     select
         product_id,
         segment_key,
-        demand_qty / nullif(sum(demand_qty) over (partition by product_id), 0) as demand_share
+        cast(demand_qty as double) / cast(nullif(sum(demand_qty) over (partition by product_id), 0) as double) as demand_share
     from segment_demand
 
 ),
@@ -43,8 +45,8 @@ allocated as (
 
     select
         s.segment_key,
-        sum(s.demand_share * p.stock_value) as stock_value,
-        sum(s.demand_share * p.excess_stock_value) as excess_stock_value
+        sum(cast(s.demand_share * cast(p.stock_value as double) as decimal(38, 6))) as stock_value,
+        sum(cast(s.demand_share * cast(p.excess_stock_value as double) as decimal(38, 6))) as excess_stock_value
     from product_shares as s
     inner join policy as p on s.product_id = p.product_id
     -- a product whose window demand nets to zero or less has no shares: it goes to '(no demand)'
@@ -57,8 +59,9 @@ unallocated as (
 
     select
         '(no demand)' as segment_key,
-        sum(p.stock_value) as stock_value,
-        sum(p.excess_stock_value) as excess_stock_value
+        -- the type of the allocated amounts, so that the union below keeps their decimals
+        cast(sum(p.stock_value) as decimal(38, 6)) as stock_value,
+        cast(sum(p.excess_stock_value) as decimal(38, 6)) as excess_stock_value
     from policy as p
     where p.has_stock_levels
       and not exists (
