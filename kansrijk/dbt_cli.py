@@ -206,8 +206,7 @@ def drop_removed_relations(s: Settings, manifest: Path) -> list[str]:
         return []
     import duckdb
 
-    def q(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
+    from kansrijk.ingest.sql import _q
 
     dropped = []
     with duckdb.connect(str(s.warehouse)) as con:
@@ -217,7 +216,7 @@ def drop_removed_relations(s: Settings, manifest: Path) -> list[str]:
             " where not internal and database_name = current_database() order by 1, 2").fetchall()
         for schema, name, kind in found:
             if schema.lower() in built and name.lower() not in built[schema.lower()]:
-                con.execute(f"drop {kind} if exists {q(schema)}.{q(name)}")
+                con.execute(f"drop {kind} if exists {_q(schema)}.{_q(name)}")
                 dropped.append(f"{schema}.{name}")
     return dropped
 

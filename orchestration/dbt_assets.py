@@ -156,7 +156,7 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
         raise _failure(invocation, s.warehouse)
     if not context.is_subset:  # a build of the whole project tested every load it read (as `make run`)
         mark_tested(s, through, invocation.get_artifact("run_results.json").get("metadata", {}).get("invocation_id"))
-    for relation in drop_removed_relations(s, s.data_dir / "target" / "manifest.json"):  # as run_dbt does
+    for relation in drop_removed_relations(s, invocation.target_path / "manifest.json"):  # as run_dbt does
         context.log.info(f"dropped {relation}: no model or seed of this project builds it any more")
 
 
