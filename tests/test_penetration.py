@@ -11,7 +11,8 @@ Segment 46-small (industry 46, 20 employees), five buying customers in the windo
   plus L (lapsed, last invoice 2024-06-15, 564 days before), X (ex-customer, 2023-01-15,
   1,081 days before) and CRM-only prospect P.
 Segment 43-micro: E (5 employees) Pipes 250, Tools 50. Segment 99-small (not in the market
-seed): G Pipes 100.
+seed): G Pipes 100. Segment 56-large: M01 to M21 (BE, 300 employees) Pipes 100 each, one more
+customer in Belgium than the seed's 20 companies there (and 21 of its 110 in all).
 
 Buyer shares in 46-small (5 buyers): Pipes 5/5 = 100 %, Valves 3/5 = 60 %, Tools 1/5 = 20 %,
 Safety 1/5 = 20 % → relevant (>= 25 %): Pipes, Valves.
@@ -56,13 +57,15 @@ INVOICES = [
     ("X", date(2023, 1, 15), [("p1", 700)]),
     ("E", date(2025, 10, 1), [("p1", 250), ("p3", 50)]),
     ("G", date(2025, 12, 1), [("p1", 100)]),
-]
+] + [(f"M{i:02d}", date(2025, 6, 1), [("p1", 100)]) for i in range(1, 22)]
+BELGIAN_LARGE = [f"M{i:02d}" for i in range(1, 22)]  # 56-large, BE: the seed says 20 companies
 
 
 def landing(root: Path) -> Path:
     customers = [_customer(c) for c in "ABCDLX"] + [
         _customer("F", country="BE"), _customer("E", industry="43", employees=5),
-        _customer("G", industry="99", employees=20)]
+        _customer("G", industry="99", employees=20)] + [
+        _customer(c, industry="56", employees=300, country="BE") for c in BELGIAN_LARGE]
     invoices, lines = [], []
     for n, (cid, d, items) in enumerate(INVOICES, start=1):
         invoices.append({"invoice_id": f"I{n}", "customer_id": cid, "invoice_date": d, "due_date": d,
@@ -97,10 +100,14 @@ READS = ("mart_customer_penetration", "mart_customer_whitespace", "mart_market_p
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
+def penetration_build(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("penetration")
-    path = build_warehouse(tmp, landing(tmp / "landing"), {"as_of_date": AS_OF}, publish=False, select=READS).warehouse
-    c = duckdb.connect(str(path), read_only=True)
+    return build_warehouse(tmp, landing(tmp / "landing"), {"as_of_date": AS_OF}, publish=False, select=READS)
+
+
+@pytest.fixture(scope="module")
+def con(penetration_build):
+    c = duckdb.connect(str(penetration_build.warehouse), read_only=True)
     yield c
     c.close()
 
@@ -139,8 +146,8 @@ def test_market_segments_without_customers_are_listed(con):
                   csv.DictReader(open(REPO / "seeds" / "market_universe.csv", newline=""))})
     empty = con.execute("select count(*) from marts.mart_market_penetration "
                         "where customers + ex_customers + prospects = 0").fetchone()[0]
-    # our companies sit in 46-small and 43-micro (both in the seed) and 99-small (not)
-    assert empty == n_seed - 2
+    # our companies sit in 46-small, 43-micro and 56-large (in the seed) and 99-small (not)
+    assert empty == n_seed - 3
 
 
 def test_region_mart_splits_by_country(con):
@@ -185,10 +192,10 @@ def test_whitespace_per_customer(con):
     # C: up 900 (Pipes 1,500 − 600) + 0 = 900
     # D: cross 600 (Valves) + up 1,100 (Pipes) + 0 (Safety, only buyer: p75 = own 100) = 1,700; 1/2
     # F: up 0 (Pipes) + 100 (Valves) = 100
-    # E, G: alone in their segment, p75 = own spend: 0
+    # E, G: alone in their segment, p75 = own spend: 0; M01-M21 all buy Pipes 100: 0
     expected = {"erp:A": (0, 800, 100.0), "erp:B": (600, 0, 50.0), "erp:C": (0, 900, 100.0),
                 "erp:D": (600, 1100, 50.0), "erp:F": (0, 100, 100.0), "erp:E": (0, 0, 100.0),
-                "erp:G": (0, 0, 100.0)}
+                "erp:G": (0, 0, 100.0), **{f"erp:{c}": (0, 0, 100.0) for c in BELGIAN_LARGE}}
     assert set(w) == set(expected)
     for key, (cross, up, pct) in expected.items():
         assert (w[key]["cross_sell_value"], w[key]["up_sell_value"]) == (Decimal(cross), Decimal(up)), key
@@ -196,6 +203,24 @@ def test_whitespace_per_customer(con):
         assert w[key]["penetration_pct"] == pytest.approx(pct), key
     assert (w["erp:D"]["relevant_groups"], w["erp:D"]["groups_bought"]) == (2, 2)
     assert w["erp:D"]["top_gap_group"] == "Valves" and w["erp:A"]["top_gap_group"] is None
-    # rank by expected value: D 1,700, C 900, A 800, B 600, F 100, then E and G (0) by key
+    # rank by expected value: D 1,700, C 900, A 800, B 600, F 100, then E, G and M01-M21 (0) by key
     order = [k for k, _ in sorted(w.items(), key=lambda kv: kv[1]["whitespace_rank"])]
-    assert order == ["erp:D", "erp:C", "erp:A", "erp:B", "erp:F", "erp:E", "erp:G"]
+    assert order == ["erp:D", "erp:C", "erp:A", "erp:B", "erp:F", "erp:E", "erp:G",
+                     *(f"erp:{c}" for c in BELGIAN_LARGE)]
+
+
+def test_more_customers_than_the_market_has_companies_is_said(con, penetration_build):
+    # 56-large in Belgium: 21 customers, the seed's 20 companies: 105 % in the region mart; the
+    # segment in all countries stays below 100 % (21 of 110)
+    r = rows(con, "select * from marts.mart_market_penetration_region where segment_key = '56-large' and country = 'BE'")[0]
+    assert (r["customers"], r["market_companies"]) == (21, 20)
+    assert r["market_penetration_pct"] == pytest.approx(105.0)
+    assert rows(con, "select market_penetration_pct from marts.mart_market_penetration"
+                     " where segment_key = '56-large'")[0]["market_penetration_pct"] == pytest.approx(21 / 110 * 100)
+    # the run output says so, naming the worst segment and country with both counts
+    from kansrijk.refresh import gaps
+
+    said = [g for g in gaps(penetration_build) if g.startswith("Market:")]
+    assert said == ["Market: 1 segment(s) × country count more customers than seed market_universe has companies"
+                    " (the most: 56-large in BE, 21 customers against 20 companies); their market penetration"
+                    " is above 100 %: the seed counts too few companies for them, or another population."]
