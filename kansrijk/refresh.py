@@ -77,14 +77,28 @@ def quarantine_message(s: Settings, result) -> str | None:
             f"Moved to {s.quarantine}; the serving copy was left as it was.")
 
 
-def dbt_build(s: Settings, dbt_vars: dict | None = None, full_refresh: bool = False, quiet: bool = False) -> str | None:
+def dbt_build(s: Settings, dbt_vars: dict | None = None, full_refresh: bool = False, quiet: bool = False,
+              *, rebuild: bool = False, log: Callable[[str], None] = print) -> str | None:
     """dbt build: every model, seed and data test (not the unit tests); returns dbt's invocation id.
-    When it passes, the loads it read are recorded as tested (kansrijk.ingest.raw.mark_tested)."""
+    When it passes, the loads it read are recorded as tested (kansrijk.ingest.raw.mark_tested).
+
+    Skipped when nothing changed since the last passing build (kansrijk.dbt_cli.unchanged_build: no
+    landing file loaded since, the same code, packages and arguments, the warehouse as it left it):
+    it would give the same marts. Its invocation id is returned then. ``rebuild`` (or
+    ``full_refresh``) builds anyway."""
+    from kansrijk.dbt_cli import remember_build, unchanged_build
     from kansrijk.ingest.raw import loaded_through, mark_tested
 
+    args = build_args(dbt_vars, full_refresh)
+    last = None if (rebuild or full_refresh) else unchanged_build(s, args)
+    if last is not None:
+        log(f"kansrijk: nothing new since the last build ({last['built_at']}): no landing file loaded,"
+            " the same code and settings; its tested marts stand (--rebuild builds anyway).")
+        return last["dbt_invocation_id"]
     through = loaded_through(s)
-    invocation_id = run_dbt(s, *build_args(dbt_vars, full_refresh), quiet=quiet)
+    invocation_id = run_dbt(s, *args, quiet=quiet)
     mark_tested(s, through, invocation_id)
+    remember_build(s, args, invocation_id)
     return invocation_id
 
 
@@ -145,9 +159,11 @@ def gaps(s: Settings) -> list[str]:
 
 # --------------------------------------------------------------------------- the refresh
 
-def refresh(s: Settings, *, dbt_vars: dict | None = None, full_refresh: bool = False,
+def refresh(s: Settings, *, dbt_vars: dict | None = None, full_refresh: bool = False, rebuild: bool = False,
             log: Callable[[str], None] = print, quiet: bool = False, with_report: bool = True) -> RefreshResult:
-    """Run the steps of STEPS in order under the refresh lock; raise RefreshError at the first failure."""
+    """Run the steps of STEPS in order under the refresh lock; raise RefreshError at the first failure.
+    The dbt build is skipped when nothing changed since the last one (:func:`dbt_build`; ``rebuild``
+    builds anyway); the publish, lists and report run either way."""
     res = RefreshResult()
 
     def timed(step: str, fn: Callable, *args, **kwargs):
@@ -160,7 +176,7 @@ def refresh(s: Settings, *, dbt_vars: dict | None = None, full_refresh: bool = F
         if s.demo:
             timed("demo", demo, s)
         timed("ingest", ingest, s, log)
-        res.dbt_invocation_id = timed("dbt_build", dbt_build, s, dbt_vars, full_refresh, quiet)
+        res.dbt_invocation_id = timed("dbt_build", dbt_build, s, dbt_vars, full_refresh, quiet, rebuild=rebuild, log=log)
         res.row_counts = timed("publish", publish, s, res.dbt_invocation_id)
         res.warnings = gaps(s)
         res.lists = timed("lists", lists, s)
@@ -173,10 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--vars", help="dbt vars as JSON, e.g. '{\"as_of_date\": \"2026-10-31\"}'")
     p.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    p.add_argument("--rebuild", action="store_true",
+                   help="run the dbt build even when nothing changed since the last one (it is skipped then)")
     a = p.parse_args(argv)
     try:
         s = settings_mod.check(settings_mod.load())
-        res = refresh(s, dbt_vars=json.loads(a.vars) if a.vars else None, full_refresh=a.full_refresh)
+        res = refresh(s, dbt_vars=json.loads(a.vars) if a.vars else None, full_refresh=a.full_refresh,
+                      rebuild=a.rebuild)
     except (SettingError, RefreshError) as e:
         print(f"kansrijk: {e}", file=sys.stderr)
         return 1

@@ -24,7 +24,7 @@ from dagster import AssetExecutionContext, AssetKey, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import DBT, build_args, drop_removed_relations, failure_sentence, failures, log_file
+from kansrijk.dbt_cli import DBT, build_args, drop_removed_relations, failure_sentence, failures, forget_build, log_file
 from kansrijk.ingest.raw import loaded_through, mark_tested
 from kansrijk.settings import REPO_ROOT
 from orchestration.ingest import landing_key
@@ -149,6 +149,7 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
     # dbt's log file, which dagster-dbt keeps in the target folder, at the configured level
     args = [*build_args(json.loads(config.vars) if config.vars else None, config.full_refresh), *log_file(s)]
     through = loaded_through(s)
+    forget_build(s)  # this build writes the warehouse: `make run` must not take the last one's record for it
     # The run's own target folder (the one `make run` uses): partial parsing is shared.
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=s.data_dir / "target")
     yield from invocation.stream()
