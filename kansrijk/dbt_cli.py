@@ -8,7 +8,6 @@ dagster-dbt. Both read failures with :func:`failures`.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -227,6 +226,7 @@ def drop_removed_relations(s: Settings, manifest: Path) -> list[str]:
 # loaded since, the same project, code, packages and dbt arguments, the warehouse's tables as that
 # build left them) gives the same marts (tests/test_determinism.py proves it), so it skips the build
 # (kansrijk.refresh.dbt_build; docs/design.md, "A refresh with nothing new").
+NOTHING_NEW = "nothing new since the last build"  # what a skipped build says, in a refresh and in Dagster
 BUILD_STATE = "last_build.json"  # in the data directory: the key and invocation id of the last passing build
 CODE_FILES = (*PROJECT_FILES, "kansrijk", "uv.lock")  # dbt's project, the Python its models call, the lock
 CODE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md", ".py", ".lock"}
@@ -252,10 +252,10 @@ def code_digest(root: Path = REPO_ROOT) -> str:
 def build_key(s: Settings, args: list[str] | tuple[str, ...]) -> str | None:
     """What a dbt build with ``args`` reads, as one digest, or None when a build must run whatever
     came before: no warehouse, or neither invoices nor CRM activities (the as-of date is then
-    today's, int_as_of_date). The parts: the code (:func:`code_digest`), the installed dbt, dbt-duckdb
-    and DuckDB, the arguments (vars, --full-refresh), the dbt target and warehouse path, the ingest
-    ledger's loaded files (count and newest load) and every table of the warehouse with its row count
-    (a table changed by anything else than this project's runs gives another key). The ingest's own
+    today's, int_as_of_date). The parts: the code (:func:`code_digest`), the installed dbt,
+    dbt-duckdb and DuckDB, the arguments (vars), the warehouse path, the ingest ledger's loaded
+    files (count and newest load) and every table of the warehouse with its row count (a table
+    changed by anything else than this project's runs gives another key). The ingest's own
     bookkeeping (``raw._ingest_ledger``, ``raw._tested_loads``) is read through the ledger's loads only."""
     if not s.warehouse.exists():
         return None
@@ -289,7 +289,6 @@ def build_key(s: Settings, args: list[str] | tuple[str, ...]) -> str | None:
         "code": code_digest(),
         "packages": {p: installed(p) for p in PACKAGES},
         "args": list(args),
-        "target": os.environ.get("KANSRIJK_DBT_TARGET", "dev"),
         "warehouse": str(s.warehouse.resolve()),
         "loads": [ledger[0], str(ledger[1])],
         "tables": sorted([sch, name, n] for sch, name, n in tables if not (sch == "raw" and name.startswith("_"))),

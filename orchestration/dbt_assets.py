@@ -24,7 +24,8 @@ from dagster import AssetExecutionContext, AssetKey, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from kansrijk import settings as settings_mod
-from kansrijk.dbt_cli import DBT, build_args, drop_removed_relations, failure_sentence, failures, forget_build, log_file
+from kansrijk.dbt_cli import (DBT, NOTHING_NEW, build_args, drop_removed_relations, failure_sentence, failures,
+                              forget_build, log_file, remember_build, unchanged_build)
 from kansrijk.ingest.raw import loaded_through, mark_tested
 from kansrijk.settings import REPO_ROOT
 from orchestration.ingest import landing_key
@@ -147,18 +148,31 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
     s = kansrijk.settings
     s.temp_directory.mkdir(parents=True, exist_ok=True)
     # dbt's log file, which dagster-dbt keeps in the target folder, at the configured level
-    args = [*build_args(json.loads(config.vars) if config.vars else None, config.full_refresh), *log_file(s)]
+    dbt_vars = json.loads(config.vars) if config.vars else None
+    args = [*build_args(dbt_vars, config.full_refresh), *log_file(s)]
+    plain = build_args(dbt_vars)  # what a build reads, as kansrijk.refresh.dbt_build keys it
+    # nothing new since the last passing build of the whole project (this job's or `make run`'s): the
+    # build would give the same marts, so it is skipped, as a refresh skips it; no asset of this step
+    # is materialized, so the steps after it (publish, report, lists) have nothing to do and skip too
+    last = None if (config.full_refresh or context.is_subset) else unchanged_build(s, plain)
+    if last is not None:
+        context.log.info(f"{NOTHING_NEW} ({last['built_at']}): no landing file loaded, the same code and"
+                         " settings; dbt build skipped, its tested marts stand (run config full_refresh builds).")
+        return
     through = loaded_through(s)
-    forget_build(s)  # this build writes the warehouse: `make run` must not take the last one's record for it
+    forget_build(s)  # this build writes the warehouse: the last build's record no longer holds
     # The run's own target folder (the one `make run` uses): partial parsing is shared.
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=s.data_dir / "target")
     yield from invocation.stream()
     if not invocation.is_successful():
         raise _failure(invocation, s.warehouse)
+    invocation_id = invocation.get_artifact("run_results.json").get("metadata", {}).get("invocation_id")
     if not context.is_subset:  # a build of the whole project tested every load it read (as `make run`)
-        mark_tested(s, through, invocation.get_artifact("run_results.json").get("metadata", {}).get("invocation_id"))
+        mark_tested(s, through, invocation_id)
     for relation in drop_removed_relations(s, invocation.target_path / "manifest.json"):  # as run_dbt does
         context.log.info(f"dropped {relation}: no model or seed of this project builds it any more")
+    if not context.is_subset:
+        remember_build(s, plain, invocation_id)
 
 
 def keys_in_layer(name: str) -> list[AssetKey]:

@@ -34,6 +34,7 @@ from dagster import (
 )
 
 from kansrijk import contract
+from kansrijk.dbt_cli import NOTHING_NEW
 from kansrijk.runtime import refresh_lock
 from orchestration.definitions import defs
 from orchestration.freshness import FRESHNESS_CHECKS
@@ -171,6 +172,26 @@ def test_refresh_job_materializes_everything_and_publishes(refreshed):
     # the run's dbt log follows KANSRIJK_DBT_LOG_LEVEL (none in the tests), as a refresh's does
     assert s.dbt_log_level == "none" and (s.data_dir / "target").is_dir()
     assert not (s.data_dir / "target" / "dbt.log").exists()
+
+
+def test_a_run_with_nothing_new_skips_the_dbt_build_and_the_publish(refreshed):
+    """The same job again on the same data directory, no new delivery: the dbt step finds nothing new
+    since its last build (kansrijk.dbt_cli.unchanged_build), runs no dbt command and materializes no
+    model, so the publish, report and lists steps skip; the serving copy stays byte-identical."""
+    _, landing, s, instance, _ = refreshed
+    before = sha256(s.serving)
+    with kansrijk_env(s.data_dir, landing):
+        result = run_refresh(instance)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    said = [e.user_message for e in instance.all_logs(result.run_id) if NOTHING_NEW in (e.user_message or "")]
+    assert said, "the dbt step should say it skipped the build"
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert not set(MART_KEYS) & materialized and PUBLISHED_KEY not in materialized
+    skipped = {e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SKIPPED}
+    assert {"serving__published_marts", "serving__segment_report", "serving__sales_lists"} <= skipped, skipped
+    assert sha256(s.serving) == before
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        assert con.execute("select count(*) from marts.publish_log").fetchone()[0] == 1
 
 
 def _copy(refreshed, tmp_path):
