@@ -264,13 +264,13 @@ def build_key(s: Settings, args: list[str] | tuple[str, ...]) -> str | None:
 
     import duckdb
 
+    from kansrijk.ingest.sql import _lit, _q
+
     def installed(name: str) -> str:
         try:
             return version(name)
         except PackageNotFoundError:
             return "-"
-
-    from kansrijk.ingest.sql import _lit, _q
 
     with duckdb.connect(str(s.warehouse), read_only=True) as con:
         names = con.execute("select schema_name, table_name from duckdb_tables()"
