@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--years", type=int, default=5)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--data-dir", type=Path, default=None, help="default: the configured KANSRIJK_DATA_DIR")
-    p.add_argument("--no-rerun", action="store_true", help="leave out (e), the refresh with nothing new")
+    p.add_argument("--no-rerun", action="store_true", help="leave out (e) and (f), the refresh with nothing new, skipped and forced")
     a = p.parse_args(argv)
 
     base = (a.data_dir.expanduser().resolve() if a.data_dir else settings_mod.load().data_dir)

@@ -230,7 +230,6 @@ NOTHING_NEW = "nothing new since the last build"  # what a skipped build says, i
 BUILD_STATE = "last_build.json"  # in the data directory: the key and invocation id of the last passing build
 CODE_FILES = (*PROJECT_FILES, "kansrijk", "uv.lock")  # dbt's project, the Python its models call, the lock
 CODE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md", ".py", ".lock"}
-PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
 
 
 def code_digest(root: Path = REPO_ROOT) -> str:
@@ -249,45 +248,45 @@ def code_digest(root: Path = REPO_ROOT) -> str:
     return h.hexdigest()
 
 
-def build_key(s: Settings, args: list[str] | tuple[str, ...]) -> str | None:
+def build_key(s: Settings, args: list[str] | tuple[str, ...], loaded_through=None) -> str | None:
     """What a dbt build with ``args`` reads, as one digest, or None when a build must run whatever
-    came before: no warehouse, or neither invoices nor CRM activities (the as-of date is then
-    today's, int_as_of_date). The parts: the code (:func:`code_digest`), the installed dbt,
-    dbt-duckdb and DuckDB, the arguments (vars), the warehouse path, the ingest ledger's loaded
-    files (count and newest load) and every table of the warehouse with its row count (a table
-    changed by anything else than this project's runs gives another key). The ingest's own
-    bookkeeping (``raw._ingest_ledger``, ``raw._tested_loads``) is read through the ledger's loads only."""
+    came before: no warehouse, or no invoice date and no activity date in raw (the as-of date is then
+    today's, int_as_of_date), or, with ``loaded_through`` (the newest load a build read), a file
+    loaded after it. The parts: the code (:func:`code_digest`), the Python version and every
+    installed package with its version (the Python models' numpy and scipy among them), the
+    arguments (vars), the warehouse path, the ingest ledger's loaded files (count and newest load)
+    and every table of the warehouse with its row count (a table changed by anything else than
+    this project's runs gives another key). The ingest's own bookkeeping (``raw._ingest_ledger``,
+    ``raw._tested_loads``) is read through the ledger's loads only."""
     if not s.warehouse.exists():
         return None
     import hashlib
-    from importlib.metadata import PackageNotFoundError, version
+    import sys
+    from importlib.metadata import distributions
 
     import duckdb
 
     from kansrijk.ingest.sql import _lit, _q
-
-    def installed(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "-"
 
     with duckdb.connect(str(s.warehouse), read_only=True) as con:
         names = con.execute("select schema_name, table_name from duckdb_tables()"
                             " where database_name = current_database() order by 1, 2").fetchall()
         if ("raw", "_ingest_ledger") not in names or not {("raw", "erp_sales_invoices"), ("raw", "crm_activities")} <= set(names):
             return None
-        if not con.execute("select exists (select 1 from raw.erp_sales_invoices)"
-                           " or exists (select 1 from raw.crm_activities)").fetchall()[0][0]:
+        if con.execute("select coalesce((select max(invoice_date) from raw.erp_sales_invoices),"
+                       " (select max(cast(activity_date as date)) from raw.crm_activities)) is null").fetchall()[0][0]:
             return None
         ledger = con.execute("select count(*), max(loaded_at) from raw._ingest_ledger where status = 'loaded'").fetchall()[0]
+        if loaded_through is not None and ledger[1] != loaded_through:
+            return None  # a file loaded while the build ran (a standalone ingest): the build did not read it
         # exact row counts (a table's estimated size keeps deleted rows until a checkpoint): 0.06 s for
         # the 112 tables of the 100,000-customer benchmark
         tables = con.execute(" union all ".join(
             f"select {_lit(sch)}, {_lit(name)}, count(*) from {_q(sch)}.{_q(name)}" for sch, name in names)).fetchall()
     parts = {
         "code": code_digest(),
-        "packages": {p: installed(p) for p in PACKAGES},
+        "python": sys.version,
+        "packages": sorted({f"{d.metadata['Name']}=={d.version}" for d in distributions()}),
         "args": list(args),
         "warehouse": str(s.warehouse.resolve()),
         "loads": [ledger[0], str(ledger[1])],
@@ -303,10 +302,11 @@ def forget_build(s: Settings) -> None:
     (s.data_dir / BUILD_STATE).unlink(missing_ok=True)
 
 
-def remember_build(s: Settings, args: list[str] | tuple[str, ...], invocation_id: str | None) -> None:
+def remember_build(s: Settings, args: list[str] | tuple[str, ...], invocation_id: str | None, loaded_through) -> None:
     """Record a passing build of the whole project: its key (:func:`build_key`, read after it) and
-    invocation id."""
-    key = build_key(s, args)
+    invocation id; nothing when a file was loaded after ``loaded_through``, the newest load the
+    build read (``kansrijk.ingest.raw.loaded_through`` before it started)."""
+    key = build_key(s, args, loaded_through)
     if key is None or invocation_id is None:
         return
     import datetime as dt

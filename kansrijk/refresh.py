@@ -98,7 +98,7 @@ def dbt_build(s: Settings, dbt_vars: dict | None = None, full_refresh: bool = Fa
     through = loaded_through(s)
     invocation_id = run_dbt(s, *build_args(dbt_vars, full_refresh), quiet=quiet)
     mark_tested(s, through, invocation_id)
-    remember_build(s, plain, invocation_id)
+    remember_build(s, plain, invocation_id, through)
     return invocation_id
 
 

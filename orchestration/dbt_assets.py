@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Config
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from kansrijk import settings as settings_mod
@@ -152,12 +152,20 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
     args = [*build_args(dbt_vars, config.full_refresh), *log_file(s)]
     plain = build_args(dbt_vars)  # what a build reads, as kansrijk.refresh.dbt_build keys it
     # nothing new since the last passing build of the whole project (this job's or `make run`'s): the
-    # build would give the same marts, so it is skipped, as a refresh skips it; no asset of this step
-    # is materialized, so the steps after it (publish, report, lists) have nothing to do and skip too
+    # build would give the same marts, so it is skipped, as a refresh skips it. The marts it built are
+    # reported as materialized by that build (its invocation id), so the publish, report and lists
+    # steps run as after a build, as they do in `make run`: a publish that a guard stopped, a changed
+    # publish setting or a lost serving copy is published now, and an unchanged one writes nothing.
     last = None if (config.full_refresh or context.is_subset) else unchanged_build(s, plain)
     if last is not None:
         context.log.info(f"{NOTHING_NEW} ({last['built_at']}): no landing file loaded, the same code and"
                          " settings; dbt build skipped, its tested marts stand (run config full_refresh builds).")
+        selected = context.selected_asset_keys
+        for key in context.job_def.asset_layer.asset_graph.toposorted_asset_keys:  # Dagster wants this order
+            if key in selected and key.path[0] == "marts":
+                yield MaterializeResult(asset_key=key, metadata={
+                    "invocation_id": last["dbt_invocation_id"],
+                    "dbt_build": f"skipped: {NOTHING_NEW} ({last['built_at']})"})
         return
     through = loaded_through(s)
     forget_build(s)  # this build writes the warehouse: the last build's record no longer holds
@@ -172,7 +180,7 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
     for relation in drop_removed_relations(s, invocation.target_path / "manifest.json"):  # as run_dbt does
         context.log.info(f"dropped {relation}: no model or seed of this project builds it any more")
     if not context.is_subset:
-        remember_build(s, plain, invocation_id)
+        remember_build(s, plain, invocation_id, through)
 
 
 def keys_in_layer(name: str) -> list[AssetKey]:

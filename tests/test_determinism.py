@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 
@@ -133,23 +134,32 @@ def test_the_build_key_changes_with_what_a_build_reads(at_once_runs, tmp_path) -
         key = build_key(s, args)
         assert key is not None and build_key(s, args) == key  # reading it writes nothing
         assert build_key(s, build_args({"as_of_date": "2025-05-31"})) != key
-        with duckdb.connect(str(s.warehouse)) as con:  # a landing file loaded after the build
-            con.execute("insert into raw._ingest_ledger (file_path, delivery, table_name, rows, loaded_at, status)"
-                        " values ('x.csv', 'x', 'erp_customers', 0, now()::timestamp, 'loaded')")
-        loaded = build_key(s, args)
-        assert loaded != key
-        with duckdb.connect(str(s.warehouse)) as con:  # a mart changed by something else than a build
-            con.execute("delete from marts.dim_customer where customer_key in"
-                        " (select customer_key from marts.dim_customer limit 1)")
-        assert build_key(s, args) not in (key, loaded)
         # the record of the last build goes before any dbt command that writes, so a build that stops
         # (here: bad vars) is never taken for it
-        (s.data_dir / BUILD_STATE).write_text('{"key": "%s", "dbt_invocation_id": "x", "built_at": "t"}' % build_key(s, args))
-        assert unchanged_build(s, args) is not None
+        (s.data_dir / BUILD_STATE).write_text(json.dumps({"key": key, "dbt_invocation_id": "x", "built_at": "t"}))
+        assert unchanged_build(s, args)["dbt_invocation_id"] == "x"
         with pytest.raises(RefreshError):
             run_dbt(s, "build", "--vars", "{not json", quiet=True)
         assert not (s.data_dir / BUILD_STATE).exists() and unchanged_build(s, args) is None
         forget_build(s)  # and twice is harmless
+        with duckdb.connect(str(s.warehouse)) as con:  # a landing file loaded after the build
+            through = con.execute("select max(loaded_at) from raw._ingest_ledger where status = 'loaded'").fetchall()[0][0]
+            con.execute("insert into raw._ingest_ledger (file_path, delivery, table_name, rows, loaded_at, status)"
+                        " values ('x.csv', 'x', 'erp_customers', 0, now()::timestamp, 'loaded')")
+        loaded = build_key(s, args)
+        assert loaded not in (None, key)
+        # ... or while the build ran (a standalone ingest): not taken for a file the build read
+        assert build_key(s, args, loaded_through=through) is None
+        with duckdb.connect(str(s.warehouse)) as con:  # a mart changed by something else than a build
+            con.execute("delete from marts.dim_customer where customer_key in"
+                        " (select customer_key from marts.dim_customer limit 1)")
+        assert build_key(s, args) not in (None, key, loaded)
+        with duckdb.connect(str(s.warehouse)) as con:  # no business date: the as-of date is today's
+            assert con.execute("select (select count(invoice_date) from raw.erp_sales_invoices),"
+                               " (select count(activity_date) from raw.crm_activities)").fetchall()[0] > (0, 0)
+            con.execute("update raw.erp_sales_invoices set invoice_date = null")
+            con.execute("update raw.crm_activities set activity_date = null")
+        assert build_key(s, args) is None
 
 
 def test_the_code_digest_reads_contents_not_times(tmp_path) -> None:

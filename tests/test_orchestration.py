@@ -174,24 +174,32 @@ def test_refresh_job_materializes_everything_and_publishes(refreshed):
     assert not (s.data_dir / "target" / "dbt.log").exists()
 
 
-def test_a_run_with_nothing_new_skips_the_dbt_build_and_the_publish(refreshed):
+def test_a_run_with_nothing_new_skips_the_dbt_build(refreshed):
     """The same job again on the same data directory, no new delivery: the dbt step finds nothing new
-    since its last build (kansrijk.dbt_cli.unchanged_build), runs no dbt command and materializes no
-    model, so the publish, report and lists steps skip; the serving copy stays byte-identical."""
-    _, landing, s, instance, _ = refreshed
-    before = sha256(s.serving)
+    since its last build (kansrijk.dbt_cli.unchanged_build) and runs no dbt command. It reports the
+    marts as that build left them (its invocation id), so the publish, report and lists steps run as
+    after a build, as in `make run`: the publish keeps every mart and adds its publish_log row."""
+    _, landing, s, instance, first = refreshed
+    with duckdb.connect(str(s.serving), read_only=True) as con:
+        invocation = con.execute("select any_value(dbt_invocation_id) from marts.publish_log").fetchone()[0]
     with kansrijk_env(s.data_dir, landing):
         result = run_refresh(instance)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     said = [e.user_message for e in instance.all_logs(result.run_id) if NOTHING_NEW in (e.user_message or "")]
     assert said, "the dbt step should say it skipped the build"
-    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert not set(MART_KEYS) & materialized and PUBLISHED_KEY not in materialized
-    skipped = {e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SKIPPED}
-    assert {"serving__published_marts", "serving__segment_report", "serving__sales_lists"} <= skipped, skipped
-    assert sha256(s.serving) == before
+    events = {e.asset_key: e for e in result.get_asset_materialization_events()}
+    assert set(MART_KEYS) <= set(events) and PUBLISHED_KEY in events
+    mart = events[PROFITABILITY].event_specific_data.materialization.metadata
+    assert mart["invocation_id"].value == invocation and NOTHING_NEW in mart["dbt_build"].value
+    # no model outside the marts and no data test ran
+    assert not [k for k in events if k.path[0] in ("staging", "intermediate")]
+    assert not list(result.get_asset_check_evaluations()) or all(
+        e.asset_key.path[0] == "raw" for e in result.get_asset_check_evaluations())
     with duckdb.connect(str(s.serving), read_only=True) as con:
-        assert con.execute("select count(*) from marts.publish_log").fetchone()[0] == 1
+        rows = con.execute("select dbt_invocation_id, tables_written from marts.publish_log order by published_at").fetchall()
+    assert [r[0] for r in rows] == [invocation, invocation]
+    written = json.loads(rows[-1][1])
+    assert set(written.values()) == {"unchanged"} and written.keys() == json.loads(rows[0][1]).keys()  # all kept
 
 
 def _copy(refreshed, tmp_path):
