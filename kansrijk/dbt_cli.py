@@ -127,15 +127,21 @@ PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "selectors.yml", "packages.y
 _parsed: tuple | None = None  # ((project fingerprint, profile), dbt's parsed Manifest) of this process
 
 
+def _files(names: tuple[str, ...], root: Path = REPO_ROOT):
+    """Every file under ``root`` of the folders or files ``names``, in a stable order (missing ones skipped)."""
+    for name in names:
+        top = root / name
+        for p in sorted(top.rglob("*")) if top.is_dir() else [top] if top.exists() else []:
+            if p.is_file():
+                yield p
+
+
 def _project_fingerprint() -> tuple:
     """Name, size and modification time of every file of the dbt project."""
     out = []
-    for name in PROJECT_FILES:
-        root = REPO_ROOT / name
-        for p in sorted(root.rglob("*")) if root.is_dir() else [root] if root.exists() else []:
-            if p.is_file():
-                st = p.stat()
-                out.append((str(p.relative_to(REPO_ROOT)), st.st_size, st.st_mtime_ns))
+    for p in _files(PROJECT_FILES):
+        st = p.stat()
+        out.append((str(p.relative_to(REPO_ROOT)), st.st_size, st.st_mtime_ns))
     return tuple(out)
 
 
@@ -239,12 +245,9 @@ def code_digest(root: Path = REPO_ROOT) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for name in CODE_FILES:
-        top = root / name
-        files = sorted(top.rglob("*")) if top.is_dir() else [top] if top.exists() else []
-        for f in files:
-            if f.is_file() and (f.suffix in CODE_SUFFIXES or f == top) and "__pycache__" not in f.parts:
-                h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    for f in _files(CODE_FILES, root):
+        if f.suffix in CODE_SUFFIXES and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 
@@ -282,7 +285,8 @@ def build_key(s: Settings, args: list[str] | tuple[str, ...], loaded_through=Non
         # exact row counts (a table's estimated size keeps deleted rows until a checkpoint): 0.06 s for
         # the 112 tables of the 100,000-customer benchmark
         tables = con.execute(" union all ".join(
-            f"select {_lit(sch)}, {_lit(name)}, count(*) from {_q(sch)}.{_q(name)}" for sch, name in names)).fetchall()
+            f"select {_lit(sch)}, {_lit(name)}, count(*) from {_q(sch)}.{_q(name)}"
+            for sch, name in names if not (sch == "raw" and name.startswith("_")))).fetchall()
     parts = {
         "code": code_digest(),
         "python": sys.version,
@@ -290,7 +294,7 @@ def build_key(s: Settings, args: list[str] | tuple[str, ...], loaded_through=Non
         "args": list(args),
         "warehouse": str(s.warehouse.resolve()),
         "loads": [ledger[0], str(ledger[1])],
-        "tables": sorted([sch, name, n] for sch, name, n in tables if not (sch == "raw" and name.startswith("_"))),
+        "tables": sorted([sch, name, n] for sch, name, n in tables),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -316,6 +320,13 @@ def remember_build(s: Settings, args: list[str] | tuple[str, ...], invocation_id
     tmp = s.data_dir / (BUILD_STATE + ".tmp")
     tmp.write_text(json.dumps(state, indent=1))
     tmp.replace(s.data_dir / BUILD_STATE)
+
+
+def skipped_sentence(last: dict, build_anyway: str) -> str:
+    """What a refresh or the Dagster dbt step says when it skips the build recorded in ``last``;
+    ``build_anyway`` names the option that builds anyway there."""
+    return (f"{NOTHING_NEW} ({last['built_at']}): no landing file loaded, the same code and settings;"
+            f" dbt build skipped, its tested marts stand ({build_anyway} builds anyway).")
 
 
 def unchanged_build(s: Settings, args: list[str] | tuple[str, ...]) -> dict | None:

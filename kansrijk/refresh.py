@@ -86,14 +86,13 @@ def dbt_build(s: Settings, dbt_vars: dict | None = None, full_refresh: bool = Fa
     landing file loaded since, the same code, packages and arguments, the warehouse as it left it):
     it would give the same marts. Its invocation id is returned then. ``rebuild`` (or
     ``full_refresh``) builds anyway."""
-    from kansrijk.dbt_cli import NOTHING_NEW, remember_build, unchanged_build
+    from kansrijk.dbt_cli import remember_build, skipped_sentence, unchanged_build
     from kansrijk.ingest.raw import loaded_through, mark_tested
 
     plain = build_args(dbt_vars)  # what a build reads: a full refresh gives the same tables (test_incremental)
     last = None if (rebuild or full_refresh) else unchanged_build(s, plain)
     if last is not None:
-        log(f"kansrijk: {NOTHING_NEW} ({last['built_at']}): no landing file loaded, the same code and"
-            " settings; its tested marts stand (--rebuild builds anyway).")
+        log(f"kansrijk: {skipped_sentence(last, '--rebuild')}")
         return last["dbt_invocation_id"]
     through = loaded_through(s)
     invocation_id = run_dbt(s, *build_args(dbt_vars, full_refresh), quiet=quiet)

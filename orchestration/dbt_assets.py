@@ -25,7 +25,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from kansrijk import settings as settings_mod
 from kansrijk.dbt_cli import (DBT, NOTHING_NEW, build_args, drop_removed_relations, failure_sentence, failures,
-                              forget_build, log_file, remember_build, unchanged_build)
+                              forget_build, log_file, remember_build, skipped_sentence, unchanged_build)
 from kansrijk.ingest.raw import loaded_through, mark_tested
 from kansrijk.settings import REPO_ROOT
 from orchestration.ingest import landing_key
@@ -158,8 +158,7 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
     # publish setting or a lost serving copy is published now, and an unchanged one writes nothing.
     last = None if (config.full_refresh or context.is_subset) else unchanged_build(s, plain)
     if last is not None:
-        context.log.info(f"{NOTHING_NEW} ({last['built_at']}): no landing file loaded, the same code and"
-                         " settings; dbt build skipped, its tested marts stand (run config full_refresh builds).")
+        context.log.info(skipped_sentence(last, "run config full_refresh"))
         selected = context.selected_asset_keys
         for key in context.job_def.asset_layer.asset_graph.toposorted_asset_keys:  # Dagster wants this order
             if key in selected and key.path[0] == "marts":
