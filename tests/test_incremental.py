@@ -75,7 +75,7 @@ from kansrijk.ingest import ingest_landing
 from tests.support import kansrijk_env, write_landing
 from tests.test_faults_input import _customer, _gl, _invoice
 
-BOOKKEEPING = {"source_loaded_at", "prior_customer_key", "loaded_at", "built_at", "inputs_fingerprint"}
+BOOKKEEPING = {"source_loaded_at", "prior_customer_key", "prior_invoice_id", "loaded_at", "built_at", "inputs_fingerprint"}
 
 
 def _line(iid: str, no: int, product: str, net: str, cost: str) -> dict:
@@ -380,15 +380,16 @@ def test_month_partitioned_tables_of_an_older_version_are_rebuilt_in_full(built,
 
 
 def test_an_overdue_spread_of_an_older_version_is_rebuilt_in_full(built, tmp_path) -> None:
-    """A warehouse built before the spread was incremental has it without `is_last_month` and
-    `built_at`, with rows no key of the new run may replace (here: a month of an invoice that is not
-    overdue any more). The next run empties it and writes every row: it equals the full refresh."""
+    """A warehouse built before the spread was incremental has it without `is_last_month`,
+    `payment_tolerance` and `built_at`, with rows no key of the new run may replace (here: a month of
+    an invoice that is not overdue any more). The next run empties it and writes every row: it
+    equals the full refresh."""
     db, _, full = built
     table = "intermediate.int_invoice_overdue_days_spread"
     with warehouse_copy(db, tmp_path) as s:
         with duckdb.connect(str(s.warehouse)) as con:
-            con.execute(f"alter table {table} drop column is_last_month")
-            con.execute(f"alter table {table} drop column built_at")
+            for column in ("is_last_month", "payment_tolerance", "built_at"):
+                con.execute(f"alter table {table} drop column {column}")
             con.execute(f"insert into {table} select * replace (date '2024-11-01' as month) from {table} "
                         "where invoice_id = 'I1'")
         refresh_mod.run_dbt(s, "run", "--select", "int_invoice_overdue_days_spread", quiet=True)
@@ -488,3 +489,59 @@ def test_clv_purchase_days_rebuild_the_customers_whose_lines_changed(built) -> N
     assert rows == [("erp:C1", d(2024, 12, 20), D("350.00"), True), ("erp:C1", d(2025, 1, 10), D("1250.00"), True),
                     ("erp:C1", d(2025, 3, 20), D("400.00"), True), ("erp:C2", d(2025, 3, 2), D("50.00"), True),
                     ("erp:C3", d(2025, 1, 15), D("500.00"), False), ("erp:C3", d(2025, 2, 5), D("700.00"), False)]
+
+
+def test_the_overdue_spread_recomputes_the_invoices_a_date_or_rule_moves(built, tmp_path) -> None:
+    """The spread computes only its candidates (the SQL header of int_invoice_overdue_days_spread):
+    besides the invoices and payments written since, the invoices an as-of date or payment tolerance
+    of this run moves, none of which changed itself. After the last delivery (as-of 2025-03-20) it
+    holds, by hand from the module docstring (invoice, month, days, completed on):
+      I1 Jan 19 (01-31); I2 Jan 1 (01-21); I3 Jan 26, Feb 10 (02-10); I4 Feb 3 (02-10); I9 Mar 10 (open).
+    1. as-of 2025-02-05: I3's range ends there (Jan 26, Feb 5); I4 (due 02-07) and I9 (due 03-10)
+       are not overdue yet, so they have no rows.
+    2. as-of back to the data's 2025-03-20: I4 and I9 fall due again though nothing of theirs
+       changed, I3 grows back; exactly those three are written, and the table is the full refresh's.
+    3. tolerance -0.01 (a payment must exceed the total by a cent): no invoice is completed, each is
+       overdue from the day after its due date through 03-20 (I1 01-13.., I2 01-21.., I3 01-06..,
+       I4 02-08.., I9 03-11..).
+    4. the tolerance back: the table is the full refresh's again.
+    5. PAY4 re-sent against I9 (50.00 on 2025-03-15), the ingest's latest-wins replacement: I4, which
+       changed in nothing else, is unpaid again (02-08..03-20: Feb 21, Mar 20), and I9 is completed
+       on 03-15 (03-11..03-15: Mar 5); only those two are written."""
+    db, _, full = built
+    table = "intermediate.int_invoice_overdue_days_spread"
+    models = ("--select", "int_payments", "int_as_of_date", "int_invoice_overdue_days_spread")
+
+    def spread(s, dbt_vars: dict) -> list[tuple]:
+        refresh_mod.run_dbt(s, "run", *models, "--vars", json.dumps(dbt_vars), quiet=True)
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            return con.execute(f"select invoice_id, strftime(month, '%m'), overdue_days, "
+                               f"strftime(completed_on, '%m-%d'), built_at = (select max(built_at) from {table}) "
+                               f"from {table} order by 1, 2").fetchall()
+
+    with warehouse_copy(db, tmp_path) as s:
+        step1 = spread(s, {"as_of_date": "2025-02-05"})
+        assert [r[:4] for r in step1] == [("I1", "01", 19, "01-31"), ("I2", "01", 1, "01-21"),
+                                          ("I3", "01", 26, "02-10"), ("I3", "02", 5, "02-10")]
+        step2 = spread(s, {})
+        assert [r[:4] for r in step2] == [("I1", "01", 19, "01-31"), ("I2", "01", 1, "01-21"),
+                                          ("I3", "01", 26, "02-10"), ("I3", "02", 10, "02-10"),
+                                          ("I4", "02", 3, "02-10"), ("I9", "03", 10, None)]
+        assert {r[0] for r in step2 if r[4]} == {"I3", "I4", "I9"}
+        assert checksums(s.warehouse)[table] == full[table]
+        step3 = spread(s, {"profitability_payment_tolerance": -0.01})
+        assert [r[:4] for r in step3] == [("I1", "01", 19, None), ("I1", "02", 28, None), ("I1", "03", 20, None),
+                                          ("I2", "01", 11, None), ("I2", "02", 28, None), ("I2", "03", 20, None),
+                                          ("I3", "01", 26, None), ("I3", "02", 28, None), ("I3", "03", 20, None),
+                                          ("I4", "02", 21, None), ("I4", "03", 20, None), ("I9", "03", 10, None)]
+        spread(s, {})
+        assert checksums(s.warehouse)[table] == full[table]
+        with duckdb.connect(str(s.warehouse)) as con:
+            con.execute("update raw.erp_payments set invoice_id = 'I9', payment_date = date '2025-03-15', amount = 50, "
+                        "_loaded_at = (select max(_loaded_at) from raw.erp_payments) + interval 1 hour "
+                        "where payment_id = 'PAY4'")
+        step5 = spread(s, {})
+        assert [r[:4] for r in step5] == [("I1", "01", 19, "01-31"), ("I2", "01", 1, "01-21"),
+                                          ("I3", "01", 26, "02-10"), ("I3", "02", 10, "02-10"),
+                                          ("I4", "02", 21, None), ("I4", "03", 20, None), ("I9", "03", 5, "03-15")]
+        assert {r[0] for r in step5 if r[4]} == {"I4", "I9"}
