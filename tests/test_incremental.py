@@ -342,7 +342,7 @@ def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -
       2025-02  nothing: ledger E2, I4, ACT3 as before; the open invoices' overdue days that fell in
                February are the same whether counted to 2025-02-28 or to 2025-03-31
     So the cost allocation rebuilds January and March, the P&L December, January and March, and the
-    February rows are the ones the second run wrote. The driver volumes (strategy changed_months)
+    February rows are the ones the second run wrote. The driver volumes (written by month)
     rewrite December (C1's revenue 300 -> 350), January (ACT2's 15 minutes move from crm:A2 to
     erp:C2) and March, and keep February (I4, ACT3 and the overdue days, 10 of I3 and 3 of I4, as
     before)."""
@@ -398,7 +398,7 @@ def test_an_overdue_spread_of_an_older_version_is_rebuilt_in_full(built, tmp_pat
 
 
 def test_driver_volumes_write_the_months_that_differ(built, tmp_path) -> None:
-    """The driver volumes (strategy changed_months, macros/incremental.sql) of a table built by an older
+    """The driver volumes (written by month, int_cost_drivers_aggregated) of a table built by an older
     version (no `built_at`), with, by hand, one volume of 2025-01 wrong (ACT1's 30 activity minutes
     set to 31) and a month the model does not select (2024-11, one made-up row). The next run writes
     January again, deletes November and keeps the other months' rows untouched (`built_at` null, as

@@ -8,7 +8,7 @@
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
-    unique_key=['month'],
+    unique_key='month',
     on_schema_change='append_new_columns',
     post_hook=(["delete from {{ this }} where driver is null"] if target.type != "spark" else [])
 ) }}
@@ -121,7 +121,7 @@ overdue as (
 
 ),
 
-long as (
+long as {% if target.type != 'spark' %}not materialized {% endif %}(
 
     select customer_key, month, 'invoice_lines' as driver, cast(invoice_lines as double) as volume from sales_lines
     union all
