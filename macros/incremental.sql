@@ -57,15 +57,15 @@
 {%- endmacro %}
 
 
-{% macro select_with_prior_customer_key(built, key_columns, incremental) -%}
-    {#- `select * from built` plus `prior_customer_key`: in an incremental run the customer_key
-        the row had in this model's existing table (null for a new row), else null. -#}
+{% macro select_with_prior_value(built, key_columns, incremental, column='customer_key') -%}
+    {#- `select * from built` plus `prior_<column>` (default `prior_customer_key`): in an incremental
+        run the value the row had in this model's existing table (null for a new row), else null. -#}
 select
     b.*,
     {%- if incremental %}
-    t.customer_key as prior_customer_key
+    t.{{ column }} as prior_{{ column }}
     {%- else %}
-    cast(null as {{ dbt.type_string() }}) as prior_customer_key
+    cast(null as {{ dbt.type_string() }}) as prior_{{ column }}
     {%- endif %}
 from {{ built }} as b
 {%- if incremental %}

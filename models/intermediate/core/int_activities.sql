@@ -67,4 +67,4 @@ built as (
 
 )
 
-{{ select_with_prior_customer_key('built', ['activity_id'], incremental) }}
+{{ select_with_prior_value('built', ['activity_id'], incremental) }}

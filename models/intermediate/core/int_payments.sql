@@ -27,18 +27,4 @@ with built as (
 
 )
 
-select
-    b.*,
-    {%- if incremental %}
-    t.invoice_id as prior_invoice_id
-    {%- else %}
-    cast(null as {{ dbt.type_string() }}) as prior_invoice_id
-    {%- endif %}
-from built as b
-{%- if incremental %}
--- the existing rows of the rebuilt payments only
-left join (
-    select payment_id, invoice_id from {{ this }}
-    where payment_id in (select payment_id from built)
-) as t on b.payment_id = t.payment_id
-{%- endif %}
+{{ select_with_prior_value('built', ['payment_id'], incremental, column='invoice_id') }}

@@ -86,4 +86,4 @@ built as (
 
 )
 
-{{ select_with_prior_customer_key('built', ['invoice_id', 'line_no'], incremental) }}
+{{ select_with_prior_value('built', ['invoice_id', 'line_no'], incremental) }}

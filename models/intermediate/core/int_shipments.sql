@@ -49,4 +49,4 @@ built as (
 
 )
 
-{{ select_with_prior_customer_key('built', ['shipment_id'], incremental) }}
+{{ select_with_prior_value('built', ['shipment_id'], incremental) }}
