@@ -290,3 +290,66 @@ rebuild as (
 ),
 {%- endif %}
 {%- endmacro %}
+
+
+{#- Models written by month where they changed (docs/design.md, "Written where they changed"): a
+    model whose inputs have no month fingerprint at hand (the driver volumes read a dozen inputs,
+    several of them views of raw) computes every month, and an incremental run writes only the
+    months whose rows differ from its table's. Its config: dbt `incremental`, strategy
+    `delete+insert` with unique_key 'month' (a single key: dbt then deletes with `in`, where a list
+    of keys deletes with a join of every old row of a month to every new one), and the post-hook
+    `delete_month_placeholders`. -#}
+
+{% macro select_changed_months(rows, columns) -%}
+    {#- The final select of such a model over the CTE `rows` (declared `not materialized`: it is read
+        twice) with `columns`, plus `built_at`. In an incremental run: per month the sum of the row
+        hashes and the count of `rows` (rows_fingerprint, doubles hashed exactly: each model's doubles
+        must be computed without summation noise) against the table's; the rows of the months that
+        differ or that only one side has, and one placeholder row per such month (every column
+        null but `month`) so that delete+insert empties a month no row of which is selected any
+        more. The month filter reaches the sources, so only the fingerprint is a pass over them all. -#}
+    {%- set listed = columns | join(', ') -%}
+{%- if is_incremental() %}
+, changed_months as (
+
+    select coalesce(s.month, e.month) as month
+    from (
+        select month, {{ rows_fingerprint(this, 's', columns, exact_doubles=true) }} as fingerprint
+        from {{ rows }} as s
+        group by month
+    ) as s
+    full outer join (
+        select month, {{ rows_fingerprint(this, 'e', columns, exact_doubles=true) }} as fingerprint
+        from {{ this }} as e
+        group by month
+    ) as e on s.month = e.month
+    where s.month is null or e.month is null or s.fingerprint <> e.fingerprint
+
+)
+
+select {{ listed }}, {{ built_at() }} as built_at
+from {{ rows }}
+where month in (select month from changed_months)
+union all
+select {% for c in columns %}{{ 'month' if c == 'month' else 'null' }}, {% endfor %}{{ built_at() }}
+from changed_months
+{%- else %}
+select {{ listed }}, {{ built_at() }} as built_at
+from {{ rows }}
+{%- endif %}
+{%- endmacro %}
+
+
+{% macro delete_month_placeholders(column) -%}
+    {#- The post-hook of a model written with select_changed_months: removes the placeholder rows
+        (`column`, one that is never null in a real row, is null). Nothing on Spark (plain tables). -#}
+    {%- if target.type != 'spark' -%}
+    delete from {{ this }} where {{ column }} is null
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro not_materialized() -%}
+    {#- `not materialized` for a CTE read more than once that DuckDB must not copy; Spark has no such keyword. -#}
+    {%- if target.type != 'spark' -%}not materialized{%- endif -%}
+{%- endmacro %}

@@ -345,7 +345,7 @@ def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -
     February rows are the ones the second run wrote. The driver volumes (written by month)
     rewrite December (C1's revenue 300 -> 350), January (ACT2's 15 minutes move from crm:A2 to
     erp:C2) and March, and keep February (I4, ACT3 and the overdue days, 10 of I3 and 3 of I4, as
-    before)."""
+    before). The direct cost (written by month) rewrites March only (below)."""
     db, _, _ = built
     with duckdb.connect(str(db), read_only=True) as con:
         for table, expected in (("intermediate.int_cost_drivers_aggregated", {"2024-12", "2025-01", "2025-03"}),
@@ -357,6 +357,13 @@ def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -
             rebuilt = {m for m, last in rows if last}
             kept = {m for m, last in rows if not last}
             assert (rebuilt, kept) == (expected, {"2025-02"}), table
+        # the direct cost: freight of S1 (C1) and S2 (C3 since the second run) in January and of S3
+        # (C1) in March, each capped at the LOG pool of its month (empty: 0.00); the last run
+        # writes March and keeps January as the second run wrote it
+        table = "intermediate.int_cost_direct_assigned"
+        rows = con.execute(f"select strftime(month, '%Y-%m'), customer_key, amount, "
+                           f"built_at = (select max(built_at) from {table}) from {table} order by 1, 2").fetchall()
+        assert rows == [("2025-01", "erp:C1", 0, False), ("2025-01", "erp:C3", 0, False), ("2025-03", "erp:C1", 0, True)]
 
 
 MONTH_PARTITIONED = ("intermediate.int_cost_allocations_unioned",

@@ -11,7 +11,17 @@
       remainder on the largest) and `requested_amount - amount` is the freight the ledger does
       not hold (reported in mart_cost_reconciliation).
     The freight cost center is var `profitability_freight_cost_center`; empty = the first cost
-    center of the seed with cost_category logistics and driver shipments (else any logistics one). -#}
+    center of the seed with cost_category logistics and driver shipments (else any logistics one).
+    Every run computes every month; an incremental one writes only the months whose rows differ
+    from the table's (macros/incremental.sql, select_changed_months), each row with the `built_at`
+    of the run that wrote it. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='month',
+    on_schema_change='append_new_columns',
+    post_hook="{{ delete_month_placeholders('direct_type') }}"
+) }}
 with drivers as (
 
     select * from {{ ref('cost_center_drivers') }}
@@ -145,10 +155,16 @@ freight_assigned as (
     from freight_capped as c
     left join freight_remainders as r on c.month = r.month and c.customer_key = r.customer_key
 
+),
+
+assigned as {{ not_materialized() }} (
+
+    select month, cost_center, customer_key, cost_category, direct_type, requested_amount, requested_amount as amount
+    from direct_ledger
+    union all
+    select month, cost_center, customer_key, cost_category, direct_type, requested_amount, amount
+    from freight_assigned
+
 )
 
-select month, cost_center, customer_key, cost_category, direct_type, requested_amount, requested_amount as amount
-from direct_ledger
-union all
-select month, cost_center, customer_key, cost_category, direct_type, requested_amount, amount
-from freight_assigned
+{{ select_changed_months('assigned', ['month', 'cost_center', 'customer_key', 'cost_category', 'direct_type', 'requested_amount', 'amount']) }}

@@ -2,15 +2,17 @@
     that month, each from its own source (`campaigns`: a fraction, see its CTE). The allocation
     (int_cost_allocations_unioned) spreads a cost pool over customers by their share of its driver in
     the pool's month. Volumes are never negative. Sources are aggregated to customer × month before anything is joined to them.
-    Every run computes every month's fingerprint (macros/incremental.sql, rows_fingerprint) and
-    writes only the months whose rows differ from the table's, each row with the `built_at` of the
-    run that wrote it (docs/design.md, "Driver volumes: written where they changed"). -#}
+    Every run computes every month; an incremental one writes only the months whose rows differ
+    from the table's (macros/incremental.sql, select_changed_months), each row with the `built_at`
+    of the run that wrote it (docs/design.md, "Written where they changed"). `long` and `volumes`
+    are read twice then (the fingerprint, the changed months), not materialized: a copy of the
+    23 M rows at 100,000 customers cost more than computing them twice. -#}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='month',
     on_schema_change='append_new_columns',
-    post_hook=(["delete from {{ this }} where driver is null"] if target.type != "spark" else [])
+    post_hook="{{ delete_month_placeholders('driver') }}"
 ) }}
 with sales_lines as (
 
@@ -121,7 +123,7 @@ overdue as (
 
 ),
 
-long as {% if target.type != 'spark' %}not materialized {% endif %}(
+long as {{ not_materialized() }} (
 
     select customer_key, month, 'invoice_lines' as driver, cast(invoice_lines as double) as volume from sales_lines
     union all
@@ -147,7 +149,7 @@ long as {% if target.type != 'spark' %}not materialized {% endif %}(
 
 ),
 
-volumes as {% if target.type != 'spark' %}not materialized {% endif %}(
+volumes as {{ not_materialized() }} (
 
     select customer_key, month, driver, volume
     from long
@@ -155,38 +157,4 @@ volumes as {% if target.type != 'spark' %}not materialized {% endif %}(
 
 )
 
-{% if is_incremental() -%}
--- the months whose rows differ from the table's (the sum of the row hashes and the count; the
--- volumes are counts or decimal sums cast to double, so they hash the same in every run), or that
--- only one side has. `volumes` is read twice, not materialized: the fingerprint is one aggregate
--- pass, and the rows of the changed months are selected again (the month filter reaches the
--- sources), instead of writing all 23 M rows at 100,000 customers to compare them.
-, changed_months as (
-
-    select coalesce(s.month, e.month) as month
-    from (
-        select month, {{ rows_fingerprint(this, 's', ['customer_key', 'month', 'driver', 'volume'], exact_doubles=true) }} as fingerprint
-        from volumes as s
-        group by month
-    ) as s
-    full outer join (
-        select month, {{ rows_fingerprint(this, 'e', ['customer_key', 'month', 'driver', 'volume'], exact_doubles=true) }} as fingerprint
-        from {{ this }} as e
-        group by month
-    ) as e on s.month = e.month
-    where s.month is null or e.month is null or s.fingerprint <> e.fingerprint
-
-)
-
-select customer_key, month, driver, volume, {{ built_at() }} as built_at
-from volumes
-where month in (select month from changed_months)
-union all
--- one placeholder row per changed month, so delete+insert (key: month) deletes the month's old rows
--- even when no row of it is selected any more; the post-hook removes it
-select null, month, null, null, {{ built_at() }}
-from changed_months
-{%- else -%}
-select customer_key, month, driver, volume, {{ built_at() }} as built_at
-from volumes
-{%- endif %}
+{{ select_changed_months('volumes', ['customer_key', 'month', 'driver', 'volume']) }}

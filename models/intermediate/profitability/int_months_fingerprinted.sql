@@ -24,7 +24,8 @@ drivers as (
 
 direct as (
 
-    select month, {{ rows_fingerprint(ref('int_cost_direct_assigned'), 'd') }} as fingerprint
+    -- every column but `built_at` (the run that wrote the month)
+    select month, {{ rows_fingerprint(ref('int_cost_direct_assigned'), 'd', ['month', 'cost_center', 'customer_key', 'cost_category', 'direct_type', 'requested_amount', 'amount']) }} as fingerprint
     from {{ ref('int_cost_direct_assigned') }} as d
     group by month
 
