@@ -295,10 +295,10 @@ rebuild as (
 {#- Models written by month where they changed (docs/design.md, "Written where they changed"): a
     model whose inputs have no month fingerprint at hand (the driver volumes read a dozen inputs,
     several of them views of raw) computes every month, and an incremental run writes only the
-    months whose rows differ from its table's. Its config: dbt `incremental`, strategy
-    `delete+insert` with unique_key 'month' (a single key: dbt then deletes with `in`, where a list
-    of keys deletes with a join of every old row of a month to every new one), and the post-hook
-    `delete_month_placeholders`. -#}
+    months whose rows differ from its table's. Its config (changed_months_config): dbt
+    `incremental`, strategy `delete+insert` with unique_key 'month' (a single key: dbt then deletes
+    with `in`, where a list of keys deletes with a join of every old row of a month to every new
+    one), and the post-hook `delete_month_placeholders`. -#}
 
 {% macro select_changed_months(rows, columns) -%}
     {#- The final select of such a model over the CTE `rows` (declared `not materialized`: it is read
@@ -337,6 +337,19 @@ from changed_months
 select {{ listed }}, {{ built_at() }} as built_at
 from {{ rows }}
 {%- endif %}
+{%- endmacro %}
+
+
+{% macro changed_months_config(placeholder_column) -%}
+    {#- The config of such a model: `{{ config(**changed_months_config('<column>')) }}`, where
+        `<column>` is never null in a real row (the post-hook removes the placeholders by it). -#}
+    {{- return({
+        'materialized': incremental_materialization(),
+        'incremental_strategy': 'delete+insert',
+        'unique_key': 'month',
+        'on_schema_change': 'append_new_columns',
+        'post_hook': "{{ delete_month_placeholders('" ~ placeholder_column ~ "') }}"
+    }) -}}
 {%- endmacro %}
 
 

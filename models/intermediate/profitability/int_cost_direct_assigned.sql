@@ -15,13 +15,7 @@
     Every run computes every month; an incremental one writes only the months whose rows differ
     from the table's (macros/incremental.sql, select_changed_months), each row with the `built_at`
     of the run that wrote it. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='month',
-    on_schema_change='append_new_columns',
-    post_hook="{{ delete_month_placeholders('direct_type') }}"
-) }}
+{{ config(**changed_months_config('direct_type')) }}
 with drivers as (
 
     select * from {{ ref('cost_center_drivers') }}

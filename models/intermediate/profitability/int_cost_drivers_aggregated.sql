@@ -7,13 +7,7 @@
     of the run that wrote it (docs/design.md, "Written where they changed"). `long` and `volumes`
     are read twice then (the fingerprint, the changed months), not materialized: a copy of the
     23 M rows at 100,000 customers cost more than computing them twice. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='month',
-    on_schema_change='append_new_columns',
-    post_hook="{{ delete_month_placeholders('driver') }}"
-) }}
+{{ config(**changed_months_config('driver')) }}
 with sales_lines as (
 
     select customer_key, month, invoice_lines, revenue
