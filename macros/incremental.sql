@@ -307,9 +307,22 @@ rebuild as (
         must be computed without summation noise) against the table's; the rows of the months that
         differ or that only one side has, and one placeholder row per such month (every column
         null but `month`) so that delete+insert empties a month no row of which is selected any
-        more. The month filter reaches the sources, so only the fingerprint is a pass over them all. -#}
+        more. The month filter reaches the sources, so only the fingerprint is a pass over them all.
+        A table without one of `columns` (a column this version added) has every month written. -#}
     {%- set listed = columns | join(', ') -%}
-{%- if is_incremental() %}
+    {%- set existing = (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list)
+                       if execute and is_incremental() else [] -%}
+    {%- set missing = columns | reject('in', existing) | list -%}
+{%- if is_incremental() and execute and missing %}
+-- the table lacks {{ missing | join(', ') }} (built by an older version): every month is written
+, changed_months as (
+
+    select month from {{ rows }}
+    union
+    select month from {{ this }}
+
+)
+{%- elif is_incremental() %}
 , changed_months as (
 
     select coalesce(s.month, e.month) as month
@@ -326,6 +339,8 @@ rebuild as (
     where s.month is null or e.month is null or s.fingerprint <> e.fingerprint
 
 )
+{%- endif %}
+{%- if is_incremental() %}
 
 select {{ listed }}, {{ built_at() }} as built_at
 from {{ rows }}

@@ -163,7 +163,8 @@ STEPS = (("2025-01-31",), ("2025-02-28", "2025-02-15"), ("2025-03-31",))
 
 def checksums(warehouse) -> dict[str, tuple]:
     """Row count and content checksum of every core, intermediate and mart table (a mart that is a
-    view serves a core table, compared here)."""
+    view serves a core table, compared here), its columns taken by name: a column an incremental run
+    added to an older table comes last."""
     out = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute("select schema_name, table_name from duckdb_tables() "
@@ -172,7 +173,7 @@ def checksums(warehouse) -> dict[str, tuple]:
         for schema, table in tables:
             cols = [f'round("{c}", 6)' if typ == "DOUBLE" else f'"{c}"' for c, typ in con.execute(
                 "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
-                "order by column_index", [schema, table]).fetchall() if c not in BOOKKEEPING]
+                "order by column_name", [schema, table]).fetchall() if c not in BOOKKEEPING]
             out[f"{schema}.{table}"] = con.execute(
                 f"select count(*), md5(coalesce(string_agg(md5(cast(r as varchar)), '' order by md5(cast(r as varchar))), '')) "
                 f"from (select {', '.join(cols)} from {schema}.{table}) as r").fetchall()[0]
@@ -511,7 +512,8 @@ def test_the_overdue_spread_recomputes_the_invoices_a_date_or_rule_moves(built, 
     3. tolerance -0.01 (a payment must exceed the total by a cent): no invoice is completed, each is
        overdue from the day after its due date through 03-20 (I1 01-13.., I2 01-21.., I3 01-06..,
        I4 02-08.., I9 03-11..).
-    4. the tolerance back: the table is the full refresh's again.
+    4. the tolerance back: the table is the full refresh's again. Then 0.02, which completes the
+       same invoices on the same days: every row is written again, carrying 0.02, and back.
     5. PAY4 re-sent against I9 (50.00 on 2025-03-15), the ingest's latest-wins replacement: I4, which
        changed in nothing else, is unpaid again (02-08..03-20: Feb 21, Mar 20), and I9 is completed
        on 03-15 (03-11..03-15: Mar 5); only those two are written."""
@@ -543,6 +545,13 @@ def test_the_overdue_spread_recomputes_the_invoices_a_date_or_rule_moves(built, 
                                           ("I4", "02", 21, None), ("I4", "03", 20, None), ("I9", "03", 10, None)]
         spread(s, {})
         assert checksums(s.warehouse)[table] == full[table]
+        # a tolerance that completes the same invoices on the same days: every row is written again,
+        # with it (a full refresh under it holds it on every row)
+        step4b = spread(s, {"profitability_payment_tolerance": 0.02})
+        assert [r[:4] for r in step4b] == [r[:4] for r in step2] and all(r[4] for r in step4b)
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            assert con.execute(f"select distinct payment_tolerance from {table}").fetchall() == [(D("0.0200"),)]
+        spread(s, {})
         with duckdb.connect(str(s.warehouse)) as con:
             con.execute("update raw.erp_payments set invoice_id = 'I9', payment_date = date '2025-03-15', amount = 50, "
                         "_loaded_at = (select max(_loaded_at) from raw.erp_payments) + interval 1 hour "
@@ -552,3 +561,22 @@ def test_the_overdue_spread_recomputes_the_invoices_a_date_or_rule_moves(built, 
                                           ("I3", "01", 26, "02-10"), ("I3", "02", 10, "02-10"),
                                           ("I4", "02", 21, None), ("I4", "03", 20, None), ("I9", "03", 5, "03-15")]
         assert {r[0] for r in step5 if r[4]} == {"I4", "I9"}
+
+
+def test_a_column_the_table_lacks_is_written_in_every_month(built, tmp_path) -> None:
+    """A model written by month where it changed (select_changed_months) whose table was built by an
+    older version without one of its columns (here `cost_category` of the direct cost, logistics
+    on every row of the test company): the column is not in the table's fingerprint, so every month
+    is written, not only those whose other columns differ; afterwards the table equals the full
+    refresh (every row logistics, none null)."""
+    db, _, full = built
+    table = "intermediate.int_cost_direct_assigned"
+    with warehouse_copy(db, tmp_path) as s:
+        with duckdb.connect(str(s.warehouse)) as con:
+            con.execute(f"alter table {table} drop column cost_category")
+        refresh_mod.run_dbt(s, "run", "--select", "int_cost_direct_assigned", quiet=True)
+        after = checksums(s.warehouse)
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            categories = con.execute(f"select distinct cost_category from {table}").fetchall()
+    assert categories == [("logistics",)]
+    assert after[table] == full[table]

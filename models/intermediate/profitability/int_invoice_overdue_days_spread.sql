@@ -22,7 +22,7 @@
     new as-of date would not end it (still open, or the as-of date moved back); and the invoices
     that fall due between the last overdue day stored (no later than the last run's as-of date)
     and the new as-of date. Every row carries the payment tolerance it was computed with; when the
-    var differs, every invoice is a candidate. -#}
+    var differs, every invoice is a candidate and every one is written again. -#}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
@@ -32,6 +32,7 @@
     post_hook=(["delete from {{ this }} where overdue_days = 0"] if target.type != "spark" else [])
 ) }}
 {%- set incremental = incremental_ready(['is_last_month', 'built_at', 'payment_tolerance']) %}
+{#- the tolerance as it is computed with and stored (4 decimals: the var is in EUR) -#}
 {%- set tolerance = 'cast(' ~ var('profitability_payment_tolerance') ~ ' as decimal(18, 4))' %}
 with
 {% if incremental -%}
@@ -138,7 +139,7 @@ completion_of_several as (
         where n.payments > 1
     ) as r
     inner join invoices as i on r.invoice_id = i.invoice_id
-    where r.paid_so_far >= i.invoice_total - {{ var('profitability_payment_tolerance') }}
+    where r.paid_so_far >= i.invoice_total - {{ tolerance }}
     group by r.invoice_id
 
 ),
@@ -150,7 +151,7 @@ periods as (
         i.customer_key,
         i.due_date,
         case
-            when n.payments = 1 and n.amount >= i.invoice_total - {{ var('profitability_payment_tolerance') }}
+            when n.payments = 1 and n.amount >= i.invoice_total - {{ tolerance }}
                 then n.payment_date
             else c.completed_on
         end as completed_on
@@ -211,6 +212,8 @@ spans as (
     where c.invoice_id is null or s.invoice_id is null
        or c.customer_key <> s.customer_key or c.due_date <> s.due_date
        or c.completed_on is distinct from s.completed_on or c.overdue_through <> s.overdue_through
+       -- another tolerance: every invoice is written again, with it
+       or (select not same_tolerance from this_state)
 
 ),
 {%- else %}
