@@ -264,7 +264,6 @@ def build_key(s: Settings, args: list[str] | tuple[str, ...], loaded_through=Non
     if not s.warehouse.exists():
         return None
     import hashlib
-    import sys
     from importlib.metadata import distributions
 
     import duckdb

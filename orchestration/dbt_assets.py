@@ -173,12 +173,11 @@ def dbt_build_assets(context: AssetExecutionContext, dbt: DbtCliResource, kansri
     yield from invocation.stream()
     if not invocation.is_successful():
         raise _failure(invocation, s.warehouse)
-    invocation_id = invocation.get_artifact("run_results.json").get("metadata", {}).get("invocation_id")
-    if not context.is_subset:  # a build of the whole project tested every load it read (as `make run`)
-        mark_tested(s, through, invocation_id)
     for relation in drop_removed_relations(s, invocation.target_path / "manifest.json"):  # as run_dbt does
         context.log.info(f"dropped {relation}: no model or seed of this project builds it any more")
-    if not context.is_subset:
+    if not context.is_subset:  # a build of the whole project tested every load it read (as `make run`)
+        invocation_id = invocation.get_artifact("run_results.json").get("metadata", {}).get("invocation_id")
+        mark_tested(s, through, invocation_id)
         remember_build(s, plain, invocation_id, through)
 
 
