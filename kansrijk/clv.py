@@ -345,7 +345,16 @@ def bgnbd_prob_alive(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T
 def bgnbd_conditional_expected(
     params: dict[str, float], t: np.ndarray | float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
-    """E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] (FHL 2005, eq. 10). Broadcasts."""
+    """E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] (FHL 2005, eq. 10). Broadcasts.
+
+    It is E[Y(t) | alive, x, T] (:func:`_bgnbd_expected_if_alive`, which t_x does not enter) times
+    P(alive | x, t_x, T).
+    """
+    return _bgnbd_expected_if_alive(params, t, x, T) * bgnbd_prob_alive(params, x, t_x, T)
+
+
+def _bgnbd_expected_if_alive(params: dict[str, float], t: np.ndarray | float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """E[Y(t) | alive at T, x, T]: FHL 2005 eq. 10 without its P(alive) factor. Broadcasts."""
     r, alpha, a, b = (params[k] for k in BG_NBD_PARAMETERS)
     x = np.asarray(x, dtype=float)
     t = np.asarray(t, dtype=float)
@@ -354,10 +363,9 @@ def bgnbd_conditional_expected(
     log_h = _log_hyp2f1(r + x, b + x, c, z)
     # 1 - ((α+T)/(α+T+t))^(r+x) · 2F1(...), computed as -expm1(log) for accuracy at small t
     second = -np.expm1(log_h + (r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-    numerator = (a + b + x - 1) / (a - 1) * second
-    expected = numerator * bgnbd_prob_alive(params, x, t_x, T)
-    # no repeat purchase yet: the Beta mixture, which holds where the closed form's 2F1(r, b; a+b-1; .)
-    # does not (a + b < 1)
+    expected = (a + b + x - 1) / (a - 1) * second
+    # no repeat purchase yet (always alive, P(alive) = 1): the Beta mixture, which holds where the
+    # closed form's 2F1(r, b; a+b-1; .) does not (a + b < 1)
     zero = np.broadcast_to(x == 0, expected.shape)
     if np.any(zero):
         expected = np.array(expected, dtype=float)
@@ -408,20 +416,25 @@ def bgnbd_discounted_expected(
     """Expected purchases over the next ``periods`` periods, undiscounted and discounted.
 
     The purchases expected in period k are E[Y(k)] - E[Y(k-1)] (conditional expectations); each is
-    discounted by (1 + d)^-k, as if paid at the end of its period. Distinct (x, t_x, T) rows are
-    evaluated once.
+    discounted by (1 + d)^-k, as if paid at the end of its period. E[Y(k)] is P(alive | x, t_x, T)
+    times E[Y(k) | alive, x, T], which t_x does not enter: the 2F1 per period is evaluated once per
+    distinct (x, T), and each row's sums are those of its (x, T) times its P(alive). At 100,000
+    customers and 156 weeks that is 35,000 distinct (x, T) against 92,000 distinct (x, t_x, T).
     """
     x = np.asarray(x, dtype=float)
     n = len(x)
     if n == 0 or periods <= 0:
         return np.zeros(n), np.zeros(n)
-    (ux, utx, uT), inverse = _unique_rows(x, t_x, T)
+    t_x = np.broadcast_to(np.asarray(t_x, dtype=float), x.shape)
+    T = np.broadcast_to(np.asarray(T, dtype=float), x.shape)
+    (ux, uT), inverse = _unique_rows(x, T)
     k = np.arange(1, periods + 1, dtype=float)[:, None]  # periods × 1, broadcast over rows
-    cum = bgnbd_conditional_expected(params, k, ux[None, :], utx[None, :], uT[None, :])
+    cum = _bgnbd_expected_if_alive(params, k, ux[None, :], uT[None, :])
     per_period = np.diff(np.vstack([np.zeros((1, len(ux))), cum]), axis=0)
     factors = (1.0 + period_discount_rate) ** -k
     discounted = (per_period * factors).sum(axis=0)
-    return cum[-1][inverse], discounted[inverse]
+    alive = bgnbd_prob_alive(params, x, t_x, T)
+    return cum[-1][inverse] * alive, discounted[inverse] * alive
 
 
 # --------------------------------------------------------------------------- Gamma-Gamma

@@ -146,6 +146,26 @@ def test_discounting_sums_per_period():
     assert np.all(disc10 < total) and np.all(disc10 > total / 1.1 ** 3)
 
 
+def test_discounted_expected_equals_the_sum_over_each_row_s_own_periods():
+    """The sums evaluated once per distinct (x, T) and scaled by each row's P(alive) equal, row by
+    row, the discounted differences of E[Y(k) | x, t_x, T] computed for that row alone: customers
+    sharing x and T with other recencies, customers without repeat purchases, a row alone."""
+    p = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    x = np.array([0.0, 0, 2, 2, 2, 5, 5, 1])
+    t_x = np.array([0.0, 0, 3, 20, 30, 30, 11.5, 40])
+    T = np.array([38.0, 52, 38, 38, 38, 38, 38, 41])
+    rate = 1.1 ** (1 / 52) - 1
+    total, disc = clv.bgnbd_discounted_expected(p, x, t_x, T, 104, rate)
+    for i in range(len(x)):
+        cum = np.array([clv.bgnbd_conditional_expected(p, float(k), x[i:i + 1], t_x[i:i + 1], T[i:i + 1])[0]
+                        for k in range(0, 105)])
+        weeks = np.diff(cum)
+        assert total[i] == pytest.approx(cum[-1], rel=1e-12), i
+        assert disc[i] == pytest.approx(sum(w / (1 + rate) ** (k + 1) for k, w in enumerate(weeks)), rel=1e-12), i
+    # the recency matters: same x and T, a later last purchase, more expected
+    assert total[2] < total[3] < total[4]
+
+
 def _beta_mixture_by_qaws(r, scale, a, b, t):
     """E[(1 - (scale/(scale + p t))^r) / p] over p ~ Beta(a, b), by QUADPACK's QAWS rule for
     algebraic endpoint weights: a second method beside the Gauss-Jacobi quadrature of kansrijk.clv."""
