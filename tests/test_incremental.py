@@ -580,3 +580,68 @@ def test_a_column_the_table_lacks_is_written_in_every_month(built, tmp_path) -> 
             categories = con.execute(f"select distinct cost_category from {table}").fetchall()
     assert categories == [("logistics",)]
     assert after[table] == full[table]
+
+
+def test_the_funnel_recomputes_the_companies_whose_inputs_changed(built, tmp_path) -> None:
+    """int_funnel_entries_staged is incremental by company: a run recomputes the companies whose
+    inputs fingerprint (activities, opportunities, purchase dates, funnel vars) changed.
+
+    After the three deliveries, by hand: A1 (erp:C1) was called 2025-02-10, A2 2025-01-22 and is
+    linked to C2 by the last delivery. Windows of 180 days: C1 to 2025-08-09, C2 to 2025-07-21. C1
+    last bought 2025-01-10 (I1; I5 comes later): account management. C2's only invoice before its
+    call, I2, moved to C3: new business. Then, on a copy, each change run alone:
+    1. opportunity O1 for A1, quoted 2025-02-20, won 2025-03-01, 500: only C1 is written, now
+       quote, order and a 19-day cycle (02-10 to 03-01);
+    2. O1 moved to A2: C1 and C2 are written; C2's cycle 38 days (01-22 to 03-01), C1 back to none;
+    3. var funnel_window_days 30: both are written; C1's window ends 2025-03-12, C2's 2025-02-21,
+       before the order.
+    After each step the table equals a full refresh of the model."""
+    db, _, _ = built
+    table = "intermediate.int_funnel_entries_staged"
+    cols = ("customer_key, period, entry_date, window_end, call_activities, last_purchase_date, motion, "
+            "quote_date, order_date, order_amount, cycle_days, reached_appointment, reached_order")
+
+    def entries(s, dbt_vars: dict, full: bool = False) -> list[tuple]:
+        refresh_mod.run_dbt(s, "run", "--select", "int_funnel_entries_staged", *(["--full-refresh"] if full else []),
+                            *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []), quiet=True)
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            return con.execute(f"select {cols}, built_at = (select max(built_at) from {table}) "
+                               f"from {table} order by 1, 2").fetchall()
+
+    def same_as_full_refresh(s, rows, dbt_vars: dict) -> None:
+        shutil.copy(s.warehouse, tmp_path / "full.duckdb")
+        with kansrijk_env(tmp_path / "full", tmp_path / "landing") as f:
+            f.warehouse.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(tmp_path / "full.duckdb", f.warehouse)
+            assert [r[:-1] for r in entries(f, dbt_vars, full=True)] == [r[:-1] for r in rows]
+
+    def opportunity(con, account: str) -> None:
+        con.execute("delete from raw.crm_opportunities where opportunity_id = 'O1'")
+        con.execute("insert into raw.crm_opportunities by name select 'O1' as opportunity_id, ? as account_id, "
+                    "date '2025-02-15' as created_date, date '2025-02-20' as quote_date, date '2025-03-01' as close_date, "
+                    "'won' as stage, 500.0 as amount, 'G1' as product_group, '2025-04-01' as _delivery, 'o.csv' as _file, "
+                    "1 as _row, now()::timestamp as _loaded_at, false as _is_deleted", [account])
+
+    d = date
+    with duckdb.connect(str(db), read_only=True) as con:
+        before = con.execute(f"select {cols} from {table} order by 1, 2").fetchall()
+    c1 = ("erp:C1", "2025-Q1", d(2025, 2, 10), d(2025, 8, 9), 1, d(2025, 1, 10), "account_management")
+    c2 = ("erp:C2", "2025-Q1", d(2025, 1, 22), d(2025, 7, 21), 1, None, "new_business")
+    none = (None, None, None, None, False, False)
+    assert before == [c1 + none, c2 + none]
+    with warehouse_copy(db, tmp_path) as s:
+        with duckdb.connect(str(s.warehouse)) as con:
+            opportunity(con, "A1")
+        step1 = entries(s, {})
+        assert step1 == [c1 + (d(2025, 2, 20), d(2025, 3, 1), D("500.0000"), 19, True, True, True), c2 + none + (False,)]
+        same_as_full_refresh(s, step1, {})
+        with duckdb.connect(str(s.warehouse)) as con:
+            opportunity(con, "A2")
+        step2 = entries(s, {})
+        assert step2 == [c1 + none + (True,), c2 + (d(2025, 2, 20), d(2025, 3, 1), D("500.0000"), 38, True, True, True)]
+        same_as_full_refresh(s, step2, {})
+        step3 = entries(s, {"funnel_window_days": 30})
+        assert step3 == [c1[:3] + (d(2025, 3, 12),) + c1[4:] + none + (True,),
+                         c2[:3] + (d(2025, 2, 21),) + c2[4:] + (d(2025, 2, 20), None, None, None, True, False, True)]
+        same_as_full_refresh(s, step3, {"funnel_window_days": 30})
+

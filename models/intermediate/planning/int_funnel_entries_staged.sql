@@ -14,10 +14,29 @@
     motion (docs block funnel_motion): new_business when the company had no invoice in the var
     funnel_new_business_after_days days before its first call of the quarter (never bought,
     or an ex-customer then), else account_management.
-    window_complete: the quarter's last day plus the window lies on or before the as-of date,
-    so every company of the quarter had its full window.
     Deleted CRM records and activities without an account are left out. A CRM account that is
-    not in int_customer_identity stays its own company (crm:<account_id>, segment 'unknown'). -#}
+    not in int_customer_identity stays its own company (crm:<account_id>). Nothing here moves with
+    the as-of date or the segmentation: int_sales_funnel_counted adds the segment and whether the
+    quarter's window has closed.
+
+    Incremental by company (docs/design.md, "Written where they changed: the funnel"): every
+    company called at least once gets a fingerprint of what its entries are computed from (its
+    activities, opportunities and purchase dates, each under its current customer_key, and the
+    funnel vars), kept on its rows as `inputs_fingerprint`. A run recomputes only the companies
+    whose fingerprint differs from the table's or that only one side has: a new or corrected
+    activity, opportunity or invoice header, an account linked to its ERP customer, a var changed.
+    Each such company also gets a placeholder row (period null) so that delete+insert empties a
+    company left without entries; the post-hook removes it. A table built by an older version is
+    emptied by the pre-hook and rebuilt in full. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='customer_key',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ delete_all_unless_incremental_ready(['inputs_fingerprint', 'built_at']) }}",
+    post_hook=(["delete from {{ this }} where period is null"] if target.type != "spark" else [])
+) }}
+{%- set incremental = incremental_ready(['inputs_fingerprint', 'built_at']) %}
 {%- set call_types = var('funnel_call_activity_types') -%}
 {%- set appointment_outcomes = var('funnel_appointment_outcomes') -%}
 {%- set window_days = var('funnel_window_days') | int -%}
@@ -30,6 +49,79 @@ with identity as (
 
 ),
 
+{% if target.type == 'duckdb' -%}
+-- per company called at least once: a fingerprint of every input its entries are computed from,
+-- under the company's current customer_key (sums of row hashes and counts: order-independent, and
+-- two equal rows do not cancel), and of the funnel vars
+fingerprint_activities as (
+
+    select
+        coalesce(i.customer_key, 'crm:' || a.account_id) as customer_key,
+        sum(cast(hash(a.activity_type, a.outcome, a.activity_date) as hugeint)) as hashed,
+        count(*) as counted,
+        count(case when a.activity_type in ({% for t in call_types %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %}) then 1 end) as calls
+    from {{ ref('stg_crm__activities') }} as a
+    left join identity as i on a.account_id = i.account_id
+    where not a.is_deleted and a.activity_date is not null and a.account_id is not null
+    group by 1
+
+),
+
+fingerprint_opportunities as (
+
+    select
+        coalesce(i.customer_key, 'crm:' || o.account_id) as customer_key,
+        sum(cast(hash(o.opportunity_id, o.quote_date, o.stage, o.amount, coalesce(o.close_date, o.created_date)) as hugeint)) as hashed,
+        count(*) as counted
+    from {{ ref('stg_crm__opportunities') }} as o
+    left join identity as i on o.account_id = i.account_id
+    where not o.is_deleted and o.account_id is not null
+    group by 1
+
+),
+
+fingerprint_purchases as (
+
+    select 'erp:' || customer_id as customer_key, sum(cast(hash(invoice_date) as hugeint)) as hashed, count(*) as counted
+    from {{ ref('stg_erp__sales_invoices') }}
+    where not coalesce(is_credit_note, false) and invoice_date is not null and customer_id is not null
+    group by 1
+
+),
+
+fingerprints as (
+
+    select
+        a.customer_key,
+        hash('{{ call_types | join(",") }}|{{ appointment_outcomes | join(",") }}|{{ window_days }}|{{ new_business_after_days }}',
+             a.hashed, a.counted, o.hashed, o.counted, p.hashed, p.counted) as inputs_fingerprint
+    from fingerprint_activities as a
+    left join fingerprint_opportunities as o on a.customer_key = o.customer_key
+    left join fingerprint_purchases as p on a.customer_key = p.customer_key
+    where a.calls > 0
+
+),
+{%- else %}
+-- elsewhere (Spark: a plain table, rebuilt in full) no fingerprints
+fingerprints as (
+
+    select customer_key, cast(null as bigint) as inputs_fingerprint from identity where 1 = 0
+
+),
+{%- endif %}
+
+{% if incremental -%}
+changed as (
+
+    select coalesce(s.customer_key, e.customer_key) as customer_key
+    from fingerprints as s
+    full outer join (select distinct customer_key, inputs_fingerprint from {{ this }}) as e
+        on s.customer_key = e.customer_key
+    where s.customer_key is null or e.customer_key is null or s.inputs_fingerprint <> e.inputs_fingerprint
+
+),
+
+{% endif -%}
 activities as (
 
     select
@@ -40,6 +132,9 @@ activities as (
     from {{ ref('stg_crm__activities') }} as a
     left join identity as i on a.account_id = i.account_id
     where not a.is_deleted and a.activity_date is not null and a.account_id is not null
+    {%- if incremental %}
+      and coalesce(i.customer_key, 'crm:' || a.account_id) in (select customer_key from changed)
+    {%- endif %}
 
 ),
 
@@ -55,6 +150,9 @@ opportunities as (
     from {{ ref('stg_crm__opportunities') }} as o
     left join identity as i on o.account_id = i.account_id
     where not o.is_deleted and o.account_id is not null
+    {%- if incremental %}
+      and coalesce(i.customer_key, 'crm:' || o.account_id) in (select customer_key from changed)
+    {%- endif %}
 
 ),
 
@@ -151,6 +249,9 @@ purchases as (
     select {% if target.type != 'duckdb' %}distinct {% endif %}'erp:' || customer_id as customer_key, invoice_date
     from {{ ref('stg_erp__sales_invoices') }}
     where not coalesce(is_credit_note, false) and invoice_date is not null and customer_id is not null
+    {%- if incremental %}
+      and 'erp:' || customer_id in (select customer_key from changed)
+    {%- endif %}
 
 ),
 
@@ -208,17 +309,10 @@ last_purchase as (
     group by w.customer_key, w.period
     {%- endif %}
 
-),
-
-as_of as (
-
-    select as_of_date from {{ ref('int_as_of_date') }}
-
 )
 
 select
     w.customer_key,
-    coalesce(c.segment_key, {{ segment_key('cast(null as string)', "'unknown'", 'cast(null as string)') }}) as segment_key,
     w.period,
     w.entry_date,
     w.window_end,
@@ -236,11 +330,25 @@ select
     (ap.appointment_date is not null or q.quote_date is not null or o.order_date is not null) as reached_appointment,
     (q.quote_date is not null or o.order_date is not null) as reached_quote,
     (o.order_date is not null) as reached_order,
-    {{ dateadd('day', window_days - 1, dateadd('month', 3, 'w.quarter_start')) }} <= a.as_of_date as window_complete
+    f.inputs_fingerprint,
+    {{ built_at() }} as built_at
 from windowed as w
-cross join as_of as a
-left join {{ ref('dim_customer') }} as c on c.customer_key = w.customer_key
+left join fingerprints as f on f.customer_key = w.customer_key
 left join appointments as ap on ap.customer_key = w.customer_key and ap.period = w.period
 left join quotes as q on q.customer_key = w.customer_key and q.period = w.period
 left join orders_ranked as o on o.customer_key = w.customer_key and o.period = w.period and o.order_number = 1
 left join last_purchase as lp on lp.customer_key = w.customer_key and lp.period = w.period
+{%- if incremental %}
+
+union all
+
+-- one placeholder row per recomputed company (removed by the post-hook)
+select
+    customer_key,
+    cast(null as string), cast(null as date), cast(null as date), cast(null as bigint), cast(null as date),
+    cast(null as string), cast(null as date), cast(null as date), cast(null as date), cast(null as decimal(18, 4)),
+    cast(null as bigint), cast(null as boolean), cast(null as boolean), cast(null as boolean),
+    cast(null as ubigint),
+    {{ built_at() }}
+from changed
+{%- endif %}

@@ -8,9 +8,27 @@
     count only the companies that were new business at their first call (docs block
     funnel_motion); account management is the total minus them. A rate is null when its
     denominator is 0. -#}
+{%- set window_days = var('funnel_window_days') | int %}
+-- the entries with what moves with the as-of date and the segmentation: the company's segment
+-- (a CRM account outside int_customer_identity: 'unknown') and whether the quarter's window has
+-- closed (its last day plus var funnel_window_days on or before the as-of date)
 with entries as (
 
-    select * from {{ ref('int_funnel_entries_staged') }}
+    select
+        e.customer_key,
+        coalesce(c.segment_key, {{ segment_key('cast(null as string)', "'unknown'", 'cast(null as string)') }}) as segment_key,
+        e.period,
+        e.motion,
+        e.call_activities,
+        e.reached_appointment,
+        e.reached_quote,
+        e.reached_order,
+        e.order_amount,
+        e.cycle_days,
+        {{ dateadd('day', window_days - 1, dateadd('month', 3, 'cast(' ~ date_trunc('quarter', 'e.entry_date') ~ ' as date)')) }} <= a.as_of_date as window_complete
+    from {{ ref('int_funnel_entries_staged') }} as e
+    cross join (select as_of_date from {{ ref('int_as_of_date') }}) as a
+    left join {{ ref('dim_customer') }} as c on c.customer_key = e.customer_key
 
 ),
 
