@@ -645,3 +645,19 @@ def test_the_funnel_recomputes_the_companies_whose_inputs_changed(built, tmp_pat
                          c2[:3] + (d(2025, 2, 21),) + c2[4:] + (d(2025, 2, 20), None, None, None, True, False, True)]
         same_as_full_refresh(s, step3, {"funnel_window_days": 30})
 
+
+def test_customer_orders_rebuild_the_customers_whose_lines_changed(built) -> None:
+    """int_customer_orders is incremental by customer, as the purchase days. The last delivery
+    rebuilt lines of erp:C1 (I3 corrected, I5 new) and of I9 (an orphan under 'unknown' until its
+    header for C2 arrived), so the last run wrote C1 and C2 and kept C3's row. By hand: C1 has
+    I3 2024-12-20, I1 2025-01-10, I5 2025-03-20; C2 has I9 2025-03-02; C3 has I2 2025-01-15 (moved
+    from C2 by the second delivery) and I4 2025-02-05. 'unknown' holds orphans only: no row."""
+    db, _, _ = built
+    table = "intermediate.int_customer_orders"
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(f"select customer_key, first_invoice_date, last_invoice_date, invoices, order_days, "
+                           f"built_at = (select max(built_at) from {table}) from {table} order by 1").fetchall()
+    d = date
+    assert rows == [("erp:C1", d(2024, 12, 20), d(2025, 3, 20), 3, 3, True),
+                    ("erp:C2", d(2025, 3, 2), d(2025, 3, 2), 1, 1, True),
+                    ("erp:C3", d(2025, 1, 15), d(2025, 2, 5), 2, 2, False)]
