@@ -661,3 +661,30 @@ def test_customer_orders_rebuild_the_customers_whose_lines_changed(built) -> Non
     assert rows == [("erp:C1", d(2024, 12, 20), d(2025, 3, 20), 3, 3, True),
                     ("erp:C2", d(2025, 3, 2), d(2025, 3, 2), 1, 1, True),
                     ("erp:C3", d(2025, 1, 15), d(2025, 2, 5), 2, 2, False)]
+
+
+def test_the_whatif_sales_recompute_the_customers_whose_lines_changed(built, tmp_path) -> None:
+    """int_whatif_sales_aggregated is incremental by customer. By hand, with var whatif_period 'all'
+    and every product in G1 since the second delivery: C1 2,000.00 revenue / 1,190.00 cost of goods
+    (I3 350/220, I1 1,250/720, I5 400/250), C2 50.00 / 30.00 (I9), C3 1,200.00 / 700.00 (I2, I4). The
+    last run wrote C1 and C2 (their lines were rebuilt) and kept C3. On a copy, whatif_period 2024
+    leaves C1 alone with I3 (350.00 / 220.00), written anew; back to 'all' every customer is
+    written again and the table equals the full refresh's."""
+    db, _, full = built
+    table = "intermediate.int_whatif_sales_aggregated"
+
+    def rows(path) -> list[tuple]:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.execute(f"select customer_key, product_group, revenue, cost_of_goods, whatif_period, "
+                               f"built_at = (select max(built_at) from {table}) from {table} order by 1, 2").fetchall()
+
+    every = [("erp:C1", "G1", D("2000.00"), D("1190.00"), "all"), ("erp:C2", "G1", D("50.00"), D("30.00"), "all"),
+             ("erp:C3", "G1", D("1200.00"), D("700.00"), "all")]
+    assert rows(db) == [r + (w,) for r, w in zip(every, (True, True, False))]
+    with warehouse_copy(db, tmp_path) as s:
+        refresh_mod.run_dbt(s, "run", "--select", "int_whatif_sales_aggregated", "--vars",
+                            json.dumps({"whatif_period": "2024"}), quiet=True)
+        assert rows(s.warehouse) == [("erp:C1", "G1", D("350.00"), D("220.00"), "2024", True)]
+        refresh_mod.run_dbt(s, "run", "--select", "int_whatif_sales_aggregated", quiet=True)
+        assert rows(s.warehouse) == [r + (True,) for r in every]
+        assert checksums(s.warehouse)[table] == full[table]

@@ -5,8 +5,9 @@
     the monthly rows were 5.8 M (22 s to build, 11 s to test). A lever moved by +x % changes the
     customer's net profit by x % × profit_sign × amount: revenue counts +1, cost of goods and cost
     to serve -1. Revenue and cost of goods come from int_sales_lines (the invoice lines, by product
-    group), cost from int_cost_allocations_unioned (what the allocation charged the customer, by
-    cost center and category), so the lines of a lever add up to the same figures as
+    group, summed per customer over the period in int_whatif_sales_aggregated), cost from
+    int_cost_allocations_unioned (what the allocation charged the customer, by cost center and
+    category), so the lines of a lever add up to the same figures as
     mart_customer_profitability. A cost line matched by several seed rows of one lever counts once. -#}
 with levers as (
 
@@ -22,14 +23,8 @@ with levers as (
 
 sales as (
 
-    select
-        customer_key,
-        product_group,
-        sum(revenue) as revenue,
-        sum(cost_of_goods) as cost_of_goods
-    from {{ ref('int_sales_lines') }}
-    where {{ whatif_in_period('invoice_month') }}
-    group by customer_key, product_group
+    select customer_key, product_group, revenue, cost_of_goods
+    from {{ ref('int_whatif_sales_aggregated') }}
 
 ),
 
