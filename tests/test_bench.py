@@ -43,6 +43,7 @@ def test_bench_runs_end_to_end(tmp_path) -> None:
         assert isinstance(result[k], (int, float)) and result[k] > 0, (k, result.get(k))
     assert result["customers"] == CUSTOMERS and result["errors"] == []
     assert result["delta_lines"] > 0 and result["lower_bound_customers"] > 0
+    assert len(result["lower_bound_runs_s"]) == 3 and result["lower_bound_s"] == sorted(result["lower_bound_runs_s"])[1]
     for k in ("ingest_s", "full_refresh_s", "lower_bound_s", "incremental_s", "peak_rss_mb"):
         assert k in out.stdout  # the printed table
     # the landing set is kept for reuse and the daily delivery was removed from it
