@@ -18,14 +18,15 @@ clv as (
 
 ),
 
--- gross margin of the customer's last year of buying: the 365 days up to its last purchase day
+-- gross margin of the customer's last year of buying: the 365 days up to its last purchase day,
+-- from the invoice totals (the lines summed per invoice)
 last_year as (
 
     select
         l.customer_key,
         sum(l.revenue) as revenue,
         sum(l.revenue - l.cost_of_goods) as gross_margin
-    from {{ ref('int_sales_lines') }} as l
+    from {{ ref('int_invoices_totalled') }} as l
     inner join customers as c on l.customer_key = c.customer_key
     where not l.is_orphan
       and l.invoice_date <= c.last_purchase_date

@@ -20,7 +20,7 @@ keys as (
     -- the 'unknown' member carries invoice lines whose invoice never arrived
     union all
     select 'unknown', null, null, 0
-    where exists (select 1 from {{ ref('int_sales_lines') }} where is_orphan)
+    where exists (select 1 from {{ ref('int_invoices_totalled') }} where is_orphan)
 
 ),
 
