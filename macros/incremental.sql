@@ -298,7 +298,7 @@ rebuild as (
     months whose rows differ from its table's. Its config (changed_months_config): dbt
     `incremental`, strategy `delete+insert` with unique_key 'month' (a single key: dbt then deletes
     with `in`, where a list of keys deletes with a join of every old row of a month to every new
-    one), and the post-hook `delete_month_placeholders`. -#}
+    one), and the post-hook `delete_placeholders`. -#}
 
 {% macro select_changed_months(rows, columns) -%}
     {#- The final select of such a model over the CTE `rows` (declared `not materialized`: it is read
@@ -363,14 +363,15 @@ from {{ rows }}
         'incremental_strategy': 'delete+insert',
         'unique_key': 'month',
         'on_schema_change': 'append_new_columns',
-        'post_hook': "{{ delete_month_placeholders('" ~ placeholder_column ~ "') }}"
+        'post_hook': "{{ delete_placeholders('" ~ placeholder_column ~ "') }}"
     }) -}}
 {%- endmacro %}
 
 
-{% macro delete_month_placeholders(column) -%}
-    {#- The post-hook of a model written with select_changed_months: removes the placeholder rows
-        (`column`, one that is never null in a real row, is null). Nothing on Spark (plain tables). -#}
+{% macro delete_placeholders(column) -%}
+    {#- The post-hook of a model written with select_changed_months or rebuilt_by_key_config: removes
+        the placeholder rows (`column`, one that is never null in a real row, is null). Nothing on
+        Spark (plain tables). -#}
     {%- if target.type != 'spark' -%}
     delete from {{ this }} where {{ column }} is null
     {%- endif -%}
@@ -380,4 +381,22 @@ from {{ rows }}
 {% macro not_materialized() -%}
     {#- `not materialized` for a CTE read more than once that DuckDB must not copy; Spark has no such keyword. -#}
     {%- if target.type != 'spark' -%}not materialized{%- endif -%}
+{%- endmacro %}
+
+
+{% macro rebuilt_by_key_config(key, placeholder_column, ready_columns, on_schema_change='append_new_columns') -%}
+    {#- The config of a model incremental by one `key` (a customer, a company, a year) whose run
+        writes every row of each key it recomputes, plus one placeholder row per such key
+        (`placeholder_column` null, never null in a real row), so that delete+insert empties a key
+        left without rows; the post-hook removes the placeholders. A table without `ready_columns`
+        (built by an older version) is emptied by the pre-hook, and the run writes every key:
+        `{{ config(**rebuilt_by_key_config('customer_key', '<column>', ['built_at'])) }}`. -#}
+    {{- return({
+        'materialized': incremental_materialization(),
+        'incremental_strategy': 'delete+insert',
+        'unique_key': key,
+        'on_schema_change': on_schema_change,
+        'pre_hook': "{{ delete_all_unless_incremental_ready(" ~ tojson(ready_columns | list) ~ ") }}",
+        'post_hook': "{{ delete_placeholders('" ~ placeholder_column ~ "') }}"
+    }) -}}
 {%- endmacro %}

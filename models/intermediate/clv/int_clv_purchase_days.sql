@@ -11,14 +11,7 @@
     customer also gets one placeholder row (invoice_date null), so a customer left without purchase
     days loses its old ones; the post-hook removes the placeholders. A table built by an older
     version is emptied by the pre-hook and rebuilt in full. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='customer_key',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_all_unless_incremental_ready(['source_loaded_at', 'built_at']) }}",
-    post_hook=(["delete from {{ this }} where invoice_date is null"] if target.type != "spark" else [])
-) }}
+{{ config(**rebuilt_by_key_config('customer_key', 'invoice_date', ['source_loaded_at', 'built_at'])) }}
 {%- set incremental = incremental_ready(['source_loaded_at', 'built_at']) %}
 -- depends_on: {{ ref('int_sales_lines') }}
 {#- (int_sales_lines is read only in an incremental run, to find the customers to rebuild) #}

@@ -28,14 +28,7 @@
     Each such company also gets a placeholder row (period null) so that delete+insert empties a
     company left without entries; the post-hook removes it. A table built by an older version is
     emptied by the pre-hook and rebuilt in full. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='customer_key',
-    on_schema_change='sync_all_columns',
-    pre_hook="{{ delete_all_unless_incremental_ready(['inputs_fingerprint', 'built_at']) }}",
-    post_hook=(["delete from {{ this }} where period is null"] if target.type != "spark" else [])
-) }}
+{{ config(**rebuilt_by_key_config('customer_key', 'period', ['inputs_fingerprint', 'built_at'], 'sync_all_columns')) }}
 {%- set incremental = incremental_ready(['inputs_fingerprint', 'built_at']) %}
 {%- set call_types = var('funnel_call_activity_types') -%}
 {%- set appointment_outcomes = var('funnel_appointment_outcomes') -%}

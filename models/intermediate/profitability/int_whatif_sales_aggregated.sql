@@ -10,14 +10,7 @@
     Each such customer also gets a placeholder row (product_group null), so a customer left without
     lines in the period loses its rows; the post-hook removes the placeholders. A table built by an
     older version is emptied by the pre-hook and rebuilt in full. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='customer_key',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_all_unless_incremental_ready(['whatif_period', 'built_at']) }}",
-    post_hook=(["delete from {{ this }} where product_group is null"] if target.type != "spark" else [])
-) }}
+{{ config(**rebuilt_by_key_config('customer_key', 'product_group', ['whatif_period', 'built_at'])) }}
 {%- set incremental = incremental_ready(['whatif_period', 'built_at']) %}
 {%- set period = var('whatif_period') | string | trim %}
 {%- if incremental %}
