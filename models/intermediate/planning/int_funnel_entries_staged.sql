@@ -42,43 +42,77 @@ with identity as (
 
 ),
 
-{% if target.type == 'duckdb' -%}
--- per company called at least once: a fingerprint of every input its entries are computed from,
--- under the company's current customer_key (sums of row hashes and counts: order-independent, and
--- two equal rows do not cancel), and of the funnel vars
-fingerprint_activities as (
+-- what the entries are computed from, each row under its company's current customer_key: read
+-- twice on DuckDB (the fingerprints, then the changed companies' rows), not copied
+company_activities as {{ not_materialized() }} (
 
     select
         coalesce(i.customer_key, 'crm:' || a.account_id) as customer_key,
-        sum(cast(hash(a.activity_type, a.outcome, a.activity_date) as hugeint)) as hashed,
-        count(*) as counted,
-        count(case when a.activity_type in ({% for t in call_types %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %}) then 1 end) as calls
+        a.activity_type,
+        a.outcome,
+        a.activity_date,
+        a.activity_type in ({% for t in call_types %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %}) as is_call
     from {{ ref('stg_crm__activities') }} as a
     left join identity as i on a.account_id = i.account_id
     where not a.is_deleted and a.activity_date is not null and a.account_id is not null
-    group by 1
+
+),
+
+company_opportunities as {{ not_materialized() }} (
+
+    select
+        o.opportunity_id,
+        coalesce(i.customer_key, 'crm:' || o.account_id) as customer_key,
+        o.quote_date,
+        o.stage,
+        o.amount,
+        coalesce(o.close_date, o.created_date) as order_date
+    from {{ ref('stg_crm__opportunities') }} as o
+    left join identity as i on o.account_id = i.account_id
+    where not o.is_deleted and o.account_id is not null
+
+),
+
+company_purchases as {{ not_materialized() }} (
+
+    select {% if target.type != 'duckdb' %}distinct {% endif %}'erp:' || customer_id as customer_key, invoice_date
+    from {{ ref('stg_erp__sales_invoices') }}
+    where not coalesce(is_credit_note, false) and invoice_date is not null and customer_id is not null
+
+),
+
+{% if target.type == 'duckdb' -%}
+-- per company called at least once: a fingerprint of every input its entries are computed from
+-- (sums of row hashes and counts: order-independent, and two equal rows do not cancel), and of
+-- the funnel vars
+fingerprint_activities as (
+
+    select
+        customer_key,
+        sum(cast(hash(activity_type, outcome, activity_date) as hugeint)) as hashed,
+        count(*) as counted,
+        count(case when is_call then 1 end) as calls
+    from company_activities
+    group by customer_key
 
 ),
 
 fingerprint_opportunities as (
 
     select
-        coalesce(i.customer_key, 'crm:' || o.account_id) as customer_key,
-        sum(cast(hash(o.opportunity_id, o.quote_date, o.stage, o.amount, coalesce(o.close_date, o.created_date)) as hugeint)) as hashed,
+        customer_key,
+        sum(cast(hash(opportunity_id, quote_date, stage, amount, order_date) as hugeint)) as hashed,
         count(*) as counted
-    from {{ ref('stg_crm__opportunities') }} as o
-    left join identity as i on o.account_id = i.account_id
-    where not o.is_deleted and o.account_id is not null
-    group by 1
+    from company_opportunities
+    group by customer_key
 
 ),
 
 fingerprint_purchases as (
 
-    select 'erp:' || customer_id as customer_key, sum(cast(hash(invoice_date) as hugeint)) as hashed, count(*) as counted
-    from {{ ref('stg_erp__sales_invoices') }}
-    where not coalesce(is_credit_note, false) and invoice_date is not null and customer_id is not null
-    group by 1
+    select customer_key, sum(cast(hash(invoice_date) as hugeint)) as hashed, count(*) as counted
+    from company_purchases
+    group by customer_key
 
 ),
 
@@ -115,37 +149,22 @@ changed as (
 ),
 
 {% endif -%}
+{%- set only_changed = "where customer_key in (select customer_key from changed)" if incremental else "" %}
 activities as (
 
-    select
-        coalesce(i.customer_key, 'crm:' || a.account_id) as customer_key,
-        a.activity_type,
-        a.outcome,
-        a.activity_date
-    from {{ ref('stg_crm__activities') }} as a
-    left join identity as i on a.account_id = i.account_id
-    where not a.is_deleted and a.activity_date is not null and a.account_id is not null
-    {%- if incremental %}
-      and coalesce(i.customer_key, 'crm:' || a.account_id) in (select customer_key from changed)
-    {%- endif %}
+    select * from company_activities {{ only_changed }}
 
 ),
 
 opportunities as (
 
-    select
-        o.opportunity_id,
-        coalesce(i.customer_key, 'crm:' || o.account_id) as customer_key,
-        o.quote_date,
-        o.stage,
-        o.amount,
-        coalesce(o.close_date, o.created_date) as order_date
-    from {{ ref('stg_crm__opportunities') }} as o
-    left join identity as i on o.account_id = i.account_id
-    where not o.is_deleted and o.account_id is not null
-    {%- if incremental %}
-      and coalesce(i.customer_key, 'crm:' || o.account_id) in (select customer_key from changed)
-    {%- endif %}
+    select * from company_opportunities {{ only_changed }}
+
+),
+
+purchases as (
+
+    select * from company_purchases {{ only_changed }}
 
 ),
 
@@ -158,7 +177,7 @@ entries as (
         min(activity_date) as entry_date,
         count(*) as call_activities
     from activities
-    where activity_type in ({% for t in call_types %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    where is_call
     group by
         customer_key,
         cast(extract(year from activity_date) as string) || '-Q'
@@ -234,17 +253,6 @@ orders_ranked as (
        and o.order_date >= w.entry_date
        and o.order_date <= w.window_end
     where o.stage = 'won'
-
-),
-
-purchases as (
-
-    select {% if target.type != 'duckdb' %}distinct {% endif %}'erp:' || customer_id as customer_key, invoice_date
-    from {{ ref('stg_erp__sales_invoices') }}
-    where not coalesce(is_credit_note, false) and invoice_date is not null and customer_id is not null
-    {%- if incremental %}
-      and 'erp:' || customer_id in (select customer_key from changed)
-    {%- endif %}
 
 ),
 
