@@ -44,16 +44,18 @@
 {%- endmacro %}
 
 
-{% macro customers_of_rebuilt_lines() -%}
+{% macro customers_of_rebuilt_lines(watermark='source_loaded_at') -%}
     {#- The customers of the invoice lines int_sales_lines rebuilt since this model's newest
-        `source_loaded_at`, and the customers those lines belonged to before (`prior_customer_key`:
-        an invoice moved to another customer): what a model incremental by customer rebuilds.
-        int_sales_lines is read where it is used, not as a CTE: DuckDB materializes a CTE read more
-        than once (a copy of 18.6 M lines at 100,000 customers). -#}
-    select customer_key from {{ ref('int_sales_lines') }} where {{ loaded_after_watermark('source_loaded_at') }}
+        `watermark` (a column of both: `source_loaded_at` by default; `built_at` for a model that
+        keeps no row of some customers' lines, so its newest `source_loaded_at` need not advance),
+        and the customers those lines belonged to before (`prior_customer_key`: an invoice moved to
+        another customer): what a model incremental by customer rebuilds. int_sales_lines is read
+        where it is used, not as a CTE: DuckDB materializes a CTE read more than once (a copy of
+        18.6 M lines at 100,000 customers). -#}
+    select customer_key from {{ ref('int_sales_lines') }} where {{ loaded_after_watermark(watermark, watermark) }}
     union
     select prior_customer_key from {{ ref('int_sales_lines') }}
-    where {{ loaded_after_watermark('source_loaded_at') }} and prior_customer_key is not null
+    where {{ loaded_after_watermark(watermark, watermark) }} and prior_customer_key is not null
 {%- endmacro %}
 
 

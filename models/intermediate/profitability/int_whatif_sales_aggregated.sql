@@ -16,13 +16,9 @@
 {%- if incremental %}
 with affected_customers as (
 
-    -- lines written since this model's last run (a run that wrote nothing here leaves the mark)
-    select customer_key from {{ ref('int_sales_lines') }}
-    where built_at > (select coalesce(max(built_at), cast('1900-01-01' as timestamp)) from {{ this }})
-    union
-    select prior_customer_key from {{ ref('int_sales_lines') }}
-    where built_at > (select coalesce(max(built_at), cast('1900-01-01' as timestamp)) from {{ this }})
-      and prior_customer_key is not null
+    -- lines written since this model's newest row (a customer without lines in the period has no
+    -- row here, so the watermark is when this model last wrote, not the lines' load time)
+    {{ customers_of_rebuilt_lines('built_at') }}
     union
     -- another period: every customer, those with rows here and those with lines
     select customer_key from {{ this }} where whatif_period <> '{{ period }}'
