@@ -180,6 +180,13 @@ def checksums(warehouse) -> dict[str, tuple]:
     return out
 
 
+def written_rows(con, table: str, columns: str, order: str = "1, 2") -> list[tuple]:
+    """`columns` of every row of `table`, each followed by whether the last run that wrote the table
+    wrote that row (its `built_at` is the newest)."""
+    return con.execute(f"select {columns}, built_at = (select max(built_at) from {table}) from {table} "
+                       f"order by {order}").fetchall()
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     base = tmp_path_factory.mktemp("incremental")
@@ -274,10 +281,9 @@ def test_overdue_days_follow_payments_corrections_and_the_as_of_date(built) -> N
     completed; I9 new), and kept the rows of I1 and I2 from the run before."""
     db, _, _ = built
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute(
-            "select invoice_id, customer_key, strftime(month, '%Y-%m'), overdue_days, completed_on, is_last_month, "
-            "built_at = (select max(built_at) from intermediate.int_invoice_overdue_days_spread) "
-            "from intermediate.int_invoice_overdue_days_spread order by 1, 3").fetchall()
+        rows = written_rows(con, "intermediate.int_invoice_overdue_days_spread",
+                            "invoice_id, customer_key, strftime(month, '%Y-%m'), overdue_days, completed_on, is_last_month",
+                            "1, 3")
     d = date
     assert rows == [
         ("I1", "erp:C1", "2025-01", 19, d(2025, 1, 31), True, False),
@@ -362,8 +368,7 @@ def test_cost_and_pnl_months_are_rebuilt_only_when_their_inputs_changed(built) -
         # (C1) in March, each capped at the LOG pool of its month (empty: 0.00); the last run
         # writes March and keeps January as the second run wrote it
         table = "intermediate.int_cost_direct_assigned"
-        rows = con.execute(f"select strftime(month, '%Y-%m'), customer_key, amount, "
-                           f"built_at = (select max(built_at) from {table}) from {table} order by 1, 2").fetchall()
+        rows = written_rows(con, table, "strftime(month, '%Y-%m'), customer_key, amount")
         assert rows == [("2025-01", "erp:C1", 0, False), ("2025-01", "erp:C3", 0, False), ("2025-03", "erp:C1", 0, True)]
 
 
@@ -491,8 +496,7 @@ def test_clv_purchase_days_rebuild_the_customers_whose_lines_changed(built) -> N
     db, _, _ = built
     table = "intermediate.int_clv_purchase_days"
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute(f"select customer_key, invoice_date, revenue, built_at = (select max(built_at) from {table}) "
-                           f"from {table} order by 1, 2").fetchall()
+        rows = written_rows(con, table, "customer_key, invoice_date, revenue")
     d = date
     assert rows == [("erp:C1", d(2024, 12, 20), D("350.00"), True), ("erp:C1", d(2025, 1, 10), D("1250.00"), True),
                     ("erp:C1", d(2025, 3, 20), D("400.00"), True), ("erp:C2", d(2025, 3, 2), D("50.00"), True),
@@ -524,9 +528,7 @@ def test_the_overdue_spread_recomputes_the_invoices_a_date_or_rule_moves(built, 
     def spread(s, dbt_vars: dict) -> list[tuple]:
         refresh_mod.run_dbt(s, "run", *models, "--vars", json.dumps(dbt_vars), quiet=True)
         with duckdb.connect(str(s.warehouse), read_only=True) as con:
-            return con.execute(f"select invoice_id, strftime(month, '%m'), overdue_days, "
-                               f"strftime(completed_on, '%m-%d'), built_at = (select max(built_at) from {table}) "
-                               f"from {table} order by 1, 2").fetchall()
+            return written_rows(con, table, "invoice_id, strftime(month, '%m'), overdue_days, strftime(completed_on, '%m-%d')")
 
     with warehouse_copy(db, tmp_path) as s:
         step1 = spread(s, {"as_of_date": "2025-02-05"})
@@ -606,15 +608,7 @@ def test_the_funnel_recomputes_the_companies_whose_inputs_changed(built, tmp_pat
         refresh_mod.run_dbt(s, "run", "--select", "int_funnel_entries_staged", *(["--full-refresh"] if full else []),
                             *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []), quiet=True)
         with duckdb.connect(str(s.warehouse), read_only=True) as con:
-            return con.execute(f"select {cols}, built_at = (select max(built_at) from {table}) "
-                               f"from {table} order by 1, 2").fetchall()
-
-    def same_as_full_refresh(s, rows, dbt_vars: dict) -> None:
-        shutil.copy(s.warehouse, tmp_path / "full.duckdb")
-        with kansrijk_env(tmp_path / "full", tmp_path / "landing") as f:
-            f.warehouse.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(tmp_path / "full.duckdb", f.warehouse)
-            assert [r[:-1] for r in entries(f, dbt_vars, full=True)] == [r[:-1] for r in rows]
+            return written_rows(con, table, cols)
 
     def opportunity(con, account: str) -> None:
         con.execute("delete from raw.crm_opportunities where opportunity_id = 'O1'")
@@ -635,7 +629,8 @@ def test_the_funnel_recomputes_the_companies_whose_inputs_changed(built, tmp_pat
             opportunity(con, "A1")
         step1 = entries(s, {})
         assert step1 == [c1 + (d(2025, 2, 20), d(2025, 3, 1), D("500.0000"), 19, True, True, True), c2 + none + (False,)]
-        same_as_full_refresh(s, step1, {})
+        with warehouse_copy(s.warehouse, tmp_path / "full") as refreshed:
+            assert [r[:-1] for r in entries(refreshed, {}, full=True)] == [r[:-1] for r in step1]
         with duckdb.connect(str(s.warehouse)) as con:
             opportunity(con, "A2")
         step2 = entries(s, {})
@@ -654,8 +649,7 @@ def test_customer_orders_rebuild_the_customers_whose_lines_changed(built) -> Non
     db, _, _ = built
     table = "intermediate.int_customer_orders"
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute(f"select customer_key, first_invoice_date, last_invoice_date, invoices, order_days, "
-                           f"built_at = (select max(built_at) from {table}) from {table} order by 1").fetchall()
+        rows = written_rows(con, table, "customer_key, first_invoice_date, last_invoice_date, invoices, order_days", "1")
     d = date
     assert rows == [("erp:C1", d(2024, 12, 20), d(2025, 3, 20), 3, 3, True),
                     ("erp:C2", d(2025, 3, 2), d(2025, 3, 2), 1, 1, True),
@@ -674,8 +668,7 @@ def test_the_whatif_sales_recompute_the_customers_whose_lines_changed(built, tmp
 
     def rows(path) -> list[tuple]:
         with duckdb.connect(str(path), read_only=True) as con:
-            return con.execute(f"select customer_key, product_group, revenue, cost_of_goods, whatif_period, "
-                               f"built_at = (select max(built_at) from {table}) from {table} order by 1, 2").fetchall()
+            return written_rows(con, table, "customer_key, product_group, revenue, cost_of_goods, whatif_period")
 
     every = [("erp:C1", "G1", D("2000.00"), D("1190.00"), "all"), ("erp:C2", "G1", D("50.00"), D("30.00"), "all"),
              ("erp:C3", "G1", D("1200.00"), D("700.00"), "all")]
